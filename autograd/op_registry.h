@@ -1,0 +1,81 @@
+// The op registry: every op the daemon runs, each declared in one place
+// with its inputs, typed attributes, and forward (its backward rule joins it
+// there). Ops register themselves with TENSORD_REGISTER_OP at start-up;
+// ListOps, the dispatcher and the tests all read this table.
+#ifndef TENSORD_AUTOGRAD_OP_REGISTRY_H_
+#define TENSORD_AUTOGRAD_OP_REGISTRY_H_
+
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "autograd/attrs.h"
+#include "device/context.h"
+#include "device/tensor.h"
+
+namespace tensord::autograd {
+
+struct OpCall {
+  const device::Context& ctx;
+  std::span<const device::Tensor> inputs;
+  const Attrs& attrs;
+};
+
+using ForwardFn = std::function<absl::StatusOr<std::vector<device::Tensor>>(const OpCall&)>;
+
+enum class OpKind {
+  kFunctional,   // returns new tensors (or views)
+  kWritesSelf,   // writes into inputs[0] itself and returns it (copy_, fill_)
+  kRebindsSelf,  // its result replaces inputs[0] under the same handle (t_)
+};
+
+struct OpDef {
+  std::string name;
+  std::string doc;
+  // Input names; a last name ending in "..." takes any number of tensors.
+  std::vector<std::string> inputs;
+  std::vector<AttrDef> attrs;
+  ForwardFn forward;
+  OpKind kind = OpKind::kFunctional;
+  // Also register name_ (in-place: the result is written into inputs[0]).
+  bool inplace_variant = false;
+  // Accepts an existing tensor to write the result into (out=).
+  bool supports_out = false;
+  bool is_view = false;
+  int num_outputs = 1;
+  // Set on generated in-place variants: the functional op they run.
+  std::string inplace_of;
+};
+
+class OpRegistry {
+ public:
+  static OpRegistry& Global();
+  // Registers op and, if asked, its in-place variant. Duplicate names abort:
+  // that is a programming error found at start-up.
+  void Register(OpDef op);
+  // NOT_FOUND naming the op and how to list them.
+  absl::StatusOr<const OpDef*> Find(absl::string_view name) const;
+  // Sorted by name.
+  std::vector<const OpDef*> List() const;
+
+ private:
+  absl::flat_hash_map<std::string, std::unique_ptr<OpDef>> ops_;
+};
+
+// Registers at static-initialization time; the ops library is linked whole.
+struct OpRegistrar {
+  explicit OpRegistrar(OpDef op) { OpRegistry::Global().Register(std::move(op)); }
+};
+
+#define TENSORD_OP_CONCAT_INNER_(a, b) a##b
+#define TENSORD_OP_CONCAT_(a, b) TENSORD_OP_CONCAT_INNER_(a, b)
+#define TENSORD_REGISTER_OP(...)                                                          \
+  static const ::tensord::autograd::OpRegistrar TENSORD_OP_CONCAT_(kOpRegistrar, __LINE__)( \
+      __VA_ARGS__)
+
+}  // namespace tensord::autograd
+
+#endif  // TENSORD_AUTOGRAD_OP_REGISTRY_H_

@@ -1,0 +1,143 @@
+// View ops: results share storage with their input, so writes through one
+// are seen through the other (view, select, slice, index strings, transpose,
+// t, t_, permute, expand, squeeze, unsqueeze); plus reshape, contiguous and
+// clone, which copy only when they must (or always, for clone).
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "autograd/ops/op_helpers.h"
+#include "device/functional.h"
+#include "device/indexing.h"
+#include "device/status_macros.h"
+
+namespace tensord::autograd::ops {
+namespace {
+
+using device::Tensor;
+
+AttrDef DimAttr(std::string name = "dim") {
+  return IntAttr(std::move(name), std::nullopt, "a dimension (negative counts from the end)");
+}
+
+OpDef ViewOp(std::string name, std::string doc, std::vector<AttrDef> attrs, ForwardFn fwd) {
+  return OpDef{.name = std::move(name),
+               .doc = std::move(doc),
+               .inputs = {"self"},
+               .attrs = std::move(attrs),
+               .forward = std::move(fwd),
+               .is_view = true};
+}
+
+absl::StatusOr<Tensor> T(const Tensor& self) {
+  if (self.dim() > 2) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "t() expects a tensor with <= 2 dimensions, but self is ", self.dim(),
+        "D: use transpose(dim0, dim1) or permute"));
+  }
+  if (self.dim() < 2) return self;
+  return self.Transpose(0, 1);
+}
+
+TENSORD_REGISTER_OP(ViewOp("view", "The same data with another shape (one size may be -1).",
+                           {SizeAttr()}, Single([](const OpCall& c) {
+                             return c.inputs[0].View(c.attrs.Ints("size"));
+                           })));
+
+TENSORD_REGISTER_OP(OpDef{
+    .name = "reshape",
+    .doc = "Like view, but copies when the data cannot be viewed in the new shape.",
+    .inputs = {"self"},
+    .attrs = {SizeAttr()},
+    .forward = Single([](const OpCall& c) {
+      return device::Reshape(c.ctx, c.inputs[0], c.attrs.Ints("size"));
+    }),
+});
+
+TENSORD_REGISTER_OP(ViewOp("select", "Index `index` along `dim`, removing that dim.",
+                           {DimAttr(), IntAttr("index", std::nullopt, "position along dim")},
+                           Single([](const OpCall& c) {
+                             return c.inputs[0].Select(c.attrs.Int("dim"), c.attrs.Int("index"));
+                           })));
+
+TENSORD_REGISTER_OP(ViewOp(
+    "slice", "Elements start:end:step along dim, as Python slices (negative bounds count from "
+             "the end).",
+    {IntAttr("dim", 0, "dimension to slice"), IntAttr("start", 0, "first index"),
+     IntAttr("end", INT64_MAX, "end index (exclusive)"), IntAttr("step", 1, "positive step")},
+    Single([](const OpCall& c) {
+      return c.inputs[0].Slice(c.attrs.Int("dim"), c.attrs.Int("start"), c.attrs.Int("end"),
+                               c.attrs.Int("step"));
+    })));
+
+TENSORD_REGISTER_OP(ViewOp(
+    "index", "Basic indexing as Python writes it inside x[...]: \":, 1\", \"1:3, ::2\", "
+             "\"..., -1\", \"None\".",
+    {{"spec", AttrType::kString, std::nullopt, false, "the index expression"}},
+    Single([](const OpCall& c) -> absl::StatusOr<Tensor> {
+      TD_ASSIGN_OR_RETURN(auto items, device::ParseIndex(c.attrs.String("spec")));
+      return device::ApplyIndex(c.inputs[0], items);
+    })));
+
+TENSORD_REGISTER_OP(ViewOp("transpose", "Swaps dims dim0 and dim1.",
+                           {DimAttr("dim0"), DimAttr("dim1")}, Single([](const OpCall& c) {
+                             return c.inputs[0].Transpose(c.attrs.Int("dim0"),
+                                                          c.attrs.Int("dim1"));
+                           })));
+
+TENSORD_REGISTER_OP(ViewOp("t", "Transpose of a tensor of at most 2 dims.", {},
+                           Single([](const OpCall& c) { return T(c.inputs[0]); })));
+
+TENSORD_REGISTER_OP(OpDef{
+    .name = "t_",
+    .doc = "In-place t(): self's handle becomes its transpose (other views are unchanged).",
+    .inputs = {"self"},
+    .forward = Single([](const OpCall& c) { return T(c.inputs[0]); }),
+    .kind = OpKind::kRebindsSelf,
+    .is_view = true,
+});
+
+TENSORD_REGISTER_OP(ViewOp("permute", "Reorders dims.",
+                           {{"dims", AttrType::kInts, std::nullopt, false, "the new order"}},
+                           Single([](const OpCall& c) {
+                             return c.inputs[0].Permute(c.attrs.Ints("dims"));
+                           })));
+
+TENSORD_REGISTER_OP(ViewOp("expand",
+                           "Broadcasts size-1 dims to a larger size without copying (-1 keeps "
+                           "a dim).",
+                           {SizeAttr()}, Single([](const OpCall& c) {
+                             return c.inputs[0].Expand(c.attrs.Ints("size"));
+                           })));
+
+TENSORD_REGISTER_OP(ViewOp("unsqueeze", "Inserts a dim of size 1.", {DimAttr()},
+                           Single([](const OpCall& c) {
+                             return c.inputs[0].Unsqueeze(c.attrs.Int("dim"));
+                           })));
+
+TENSORD_REGISTER_OP(ViewOp(
+    "squeeze", "Removes dims of size 1 (only `dim` when given).",
+    {{"dim", AttrType::kInt, std::nullopt, true, "the dim to squeeze (default: all size-1 dims)"}},
+    Single([](const OpCall& c) -> absl::StatusOr<Tensor> {
+      if (c.attrs.Has("dim")) return c.inputs[0].Squeeze(c.attrs.Int("dim"));
+      device::Shape shape;
+      for (int64_t s : c.inputs[0].shape()) {
+        if (s != 1) shape.push_back(s);
+      }
+      return device::Reshape(c.ctx, c.inputs[0], shape);
+    })));
+
+TENSORD_REGISTER_OP(OpDef{
+    .name = "contiguous",
+    .doc = "self if already contiguous in memory, else a contiguous copy.",
+    .inputs = {"self"},
+    .forward = Single([](const OpCall& c) { return device::Contiguous(c.ctx, c.inputs[0]); }),
+});
+
+TENSORD_REGISTER_OP(OpDef{
+    .name = "clone",
+    .doc = "A copy with its own storage.",
+    .inputs = {"self"},
+    .forward = Single([](const OpCall& c) { return device::Clone(c.ctx, c.inputs[0]); }),
+});
+
+}  // namespace
+}  // namespace tensord::autograd::ops

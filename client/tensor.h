@@ -1,0 +1,252 @@
+// The C++ client of tensord: a Session holds a connection and a session on
+// the daemon; a Tensor is an RAII handle to a tensor living there (released
+// when its last copy dies). Operators and methods mirror PyTorch's names.
+// Errors from the daemon throw tensord::client::Error, which carries the
+// status code and the daemon's message.
+#ifndef TENSORD_CLIENT_TENSOR_H_
+#define TENSORD_CLIENT_TENSOR_H_
+
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "client/repr.h"
+#include "tensord/v1/tensord.pb.h"
+
+namespace tensord::client {
+
+class Error : public std::runtime_error {
+ public:
+  Error(int code, const std::string& message);
+  // A grpc::StatusCode / absl::StatusCode value.
+  int code() const { return code_; }
+  // "NOT_FOUND", "INVALID_ARGUMENT", ...
+  std::string code_name() const;
+
+ private:
+  int code_;
+};
+
+// An op attribute value: a number, bool, string, list, or dtype.
+class Attr {
+ public:
+  Attr(int v);                                  // NOLINT: implicit by design
+  Attr(int64_t v);                              // NOLINT
+  Attr(double v);                               // NOLINT
+  Attr(bool v);                                 // NOLINT
+  Attr(const char* v);                          // NOLINT
+  Attr(std::string v);                          // NOLINT
+  Attr(std::vector<int64_t> v);                 // NOLINT
+  Attr(std::initializer_list<int64_t> v);       // NOLINT
+  Attr(std::vector<double> v);                  // NOLINT
+  static Attr DType(const std::string& name);   // "float64", "torch.long", ...
+  const v1::AttrValue& proto() const { return value_; }
+
+ private:
+  Attr() = default;
+  v1::AttrValue value_;
+};
+using Attrs = std::map<std::string, Attr>;
+
+// A Python number: int stays int (x + 2 keeps an int64 tensor int64), double
+// is a float, as in PyTorch's type promotion.
+class Scalar {
+ public:
+  Scalar(int v) : attr_(static_cast<int64_t>(v)) {}  // NOLINT: implicit by design
+  Scalar(int64_t v) : attr_(v) {}                    // NOLINT
+  Scalar(double v) : attr_(v) {}                     // NOLINT
+  Scalar(bool v) : attr_(v) {}                       // NOLINT
+  const Attr& attr() const { return attr_; }
+
+ private:
+  Attr attr_;
+};
+
+// torch.Size: prints as "torch.Size([5, 3])".
+struct Size {
+  std::vector<int64_t> dims;
+  int64_t operator[](size_t i) const { return dims.at(i); }
+  size_t size() const { return dims.size(); }
+  bool operator==(const Size&) const = default;
+};
+std::ostream& operator<<(std::ostream& os, const Size& s);
+
+// Factory options, as PyTorch's keyword arguments.
+struct Options {
+  std::string dtype;   // empty: the op's default
+  std::string device;  // empty: the session's default
+  bool requires_grad = false;
+};
+
+class SessionState;
+class Session;
+
+class Tensor {
+ public:
+  Tensor() = default;
+  bool defined() const { return state_ != nullptr; }
+  uint64_t handle() const;
+
+  // Metadata, from the daemon's last reply about this handle.
+  Size size() const;
+  int64_t size(int64_t dim) const;
+  int64_t dim() const;
+  int64_t numel() const;
+  std::string dtype() const;  // "float32", ...
+  std::string device() const;
+  bool requires_grad() const;
+  std::string grad_fn() const;  // "" for leaves
+  const v1::TensorMeta& meta() const;
+
+  // Data.
+  HostTensor Fetch() const;
+  std::string repr() const;  // PyTorch's repr
+  double item() const;
+  std::string item_repr() const;  // Python's repr of .item()
+
+  // Generic op call with this tensor as the first input.
+  Tensor Op(const std::string& op, std::vector<Tensor> others = {}, const Attrs& attrs = {}) const;
+
+  Tensor add(const Tensor& other, Scalar alpha = 1) const;
+  Tensor sub(const Tensor& other, Scalar alpha = 1) const;
+  Tensor mul(const Tensor& other) const;
+  Tensor div(const Tensor& other) const;
+  Tensor add(Scalar other) const;
+  Tensor sub(Scalar other) const;
+  Tensor mul(Scalar other) const;
+  Tensor div(Scalar other) const;
+  Tensor neg() const;
+  // In place: return *this, whose data (and for t_, shape) changed.
+  Tensor& add_(const Tensor& other, Scalar alpha = 1);
+  Tensor& sub_(const Tensor& other, Scalar alpha = 1);
+  Tensor& mul_(const Tensor& other);
+  Tensor& div_(const Tensor& other);
+  Tensor& add_(Scalar other);
+  Tensor& mul_(Scalar other);
+  Tensor& copy_(const Tensor& src);
+  Tensor& fill_(Scalar value);
+  Tensor& zero_();
+  Tensor& t_();
+
+  Tensor view(std::vector<int64_t> shape) const;
+  Tensor reshape(std::vector<int64_t> shape) const;
+  Tensor index(const std::string& spec) const;  // x.index(":, 1") is x[:, 1]
+  Tensor select(int64_t dim, int64_t index) const;
+  Tensor slice(int64_t dim, int64_t start, int64_t end, int64_t step = 1) const;
+  Tensor transpose(int64_t dim0, int64_t dim1) const;
+  Tensor t() const;
+  Tensor permute(std::vector<int64_t> dims) const;
+  Tensor expand(std::vector<int64_t> shape) const;
+  Tensor unsqueeze(int64_t dim) const;
+  Tensor squeeze() const;
+  Tensor contiguous() const;
+  Tensor clone() const;
+  Tensor to(const std::string& dtype_or_device) const;
+  Tensor to(const std::string& device, const std::string& dtype) const;
+  Tensor sum() const;
+  Tensor sum(std::vector<int64_t> dims, bool keepdim = false) const;
+  Tensor mean() const;
+  Tensor mean(std::vector<int64_t> dims, bool keepdim = false) const;
+  Tensor matmul(const Tensor& other) const;
+
+  Tensor new_empty(std::vector<int64_t> shape, const Options& o = {}) const;
+  Tensor new_zeros(std::vector<int64_t> shape, const Options& o = {}) const;
+  Tensor new_ones(std::vector<int64_t> shape, const Options& o = {}) const;
+  Tensor new_full(std::vector<int64_t> shape, Scalar value, const Options& o = {}) const;
+
+  Session session() const;
+
+ private:
+  friend class Session;
+  friend class SessionState;
+  struct HandleState;
+  explicit Tensor(std::shared_ptr<HandleState> s) : state_(std::move(s)) {}
+  Tensor& InPlace(const std::string& op, std::vector<Tensor> others, const Attrs& attrs);
+  std::shared_ptr<HandleState> state_;
+};
+
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator+(const Tensor& a, Scalar b);
+Tensor operator-(const Tensor& a, Scalar b);
+Tensor operator*(const Tensor& a, Scalar b);
+Tensor operator/(const Tensor& a, Scalar b);
+Tensor operator+(Scalar a, const Tensor& b);
+Tensor operator*(Scalar a, const Tensor& b);
+Tensor operator-(const Tensor& a);
+// Prints PyTorch's repr.
+std::ostream& operator<<(std::ostream& os, const Tensor& t);
+
+struct SessionConfig {
+  std::string address = "127.0.0.1:50051";  // HOST:PORT, or unix:PATH
+  std::string name;          // named sessions persist and can be re-attached
+  int64_t lease_seconds = 0;  // 0: the daemon's default
+  // Close the session on the daemon when the last Session/Tensor copy goes
+  // away. Defaults to true for unnamed sessions, false for named ones.
+  std::optional<bool> close_on_exit;
+};
+
+class Session {
+ public:
+  // Connects and opens (or re-attaches) a session. Throws Error.
+  static Session Open(const SessionConfig& config);
+  static Session Open(const std::string& address) { return Open(SessionConfig{.address = address}); }
+
+  const std::string& id() const;
+  bool attached() const;  // re-attached an existing named session
+  std::string default_device() const;
+
+  // Generic calls.
+  Tensor Exec(const std::string& op, std::vector<Tensor> inputs, const Attrs& attrs = {},
+              const Tensor* out = nullptr) const;
+  Tensor ExecNamed(const std::string& op, const std::vector<v1::TensorRef>& inputs,
+                   const Attrs& attrs, const std::string& output_name,
+                   const v1::TensorRef* out = nullptr) const;
+  // Tensors bound to names in the session (as tensorctl names them).
+  Tensor Named(const std::string& name) const;
+  std::vector<v1::TensorMeta> ListTensors() const;
+  std::vector<v1::OpSchema> ListOps() const;
+  void Release(const std::vector<v1::TensorRef>& refs) const;
+  void Close();
+
+  // Factories (torch.*).
+  Tensor empty(std::vector<int64_t> shape, const Options& o = {}) const;
+  Tensor zeros(std::vector<int64_t> shape, const Options& o = {}) const;
+  Tensor ones(std::vector<int64_t> shape, const Options& o = {}) const;
+  Tensor full(std::vector<int64_t> shape, Scalar value, const Options& o = {}) const;
+  Tensor rand(std::vector<int64_t> shape, const Options& o = {}) const;
+  Tensor randn(std::vector<int64_t> shape, const Options& o = {}) const;
+  Tensor arange(Scalar end, const Options& o = {}) const;
+  Tensor arange(Scalar start, Scalar end, Scalar step = 1, const Options& o = {}) const;
+  // torch.tensor from a Python-style literal: "[5.5, 3]", "[[1, 2], [3, 4]]".
+  // A non-empty `name` binds the result to that name in the session.
+  Tensor tensor(const std::string& literal, const Options& o = {},
+                const std::string& name = "") const;
+  // torch.tensor from values and a shape (float64 data, cast to o.dtype or float32).
+  Tensor tensor(const std::vector<double>& values, std::vector<int64_t> shape,
+                const Options& o = {}) const;
+  Tensor empty_like(const Tensor& t, const Options& o = {}) const;
+  Tensor zeros_like(const Tensor& t, const Options& o = {}) const;
+  Tensor ones_like(const Tensor& t, const Options& o = {}) const;
+  Tensor rand_like(const Tensor& t, const Options& o = {}) const;
+  Tensor randn_like(const Tensor& t, const Options& o = {}) const;
+  Tensor add(const Tensor& a, const Tensor& b, Tensor* out = nullptr) const;
+  void manual_seed(uint64_t seed) const;
+
+ private:
+  friend class Tensor;
+  explicit Session(std::shared_ptr<SessionState> s) : state_(std::move(s)) {}
+  std::shared_ptr<SessionState> state_;
+};
+
+}  // namespace tensord::client
+
+#endif  // TENSORD_CLIENT_TENSOR_H_

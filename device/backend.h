@@ -1,0 +1,60 @@
+// The device contract: the small list of primitives a backend implements.
+// Composite ops are written once on top of these and run on every backend.
+// Tensors handed to a primitive live on this backend; only backends see
+// the memory behind a Storage.
+#ifndef TENSORD_DEVICE_BACKEND_H_
+#define TENSORD_DEVICE_BACKEND_H_
+
+#include <cstddef>
+#include <memory>
+#include <span>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "device/device.h"
+#include "device/generator.h"
+#include "device/primitives.h"
+#include "device/scalar.h"
+#include "device/tensor.h"
+
+namespace tensord::device {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual Device device() const = 0;
+
+  // Memory.
+  virtual absl::StatusOr<std::shared_ptr<Storage>> Allocate(size_t nbytes) = 0;
+  virtual void Free(void* ptr, size_t nbytes) = 0;
+  // Contiguous bytes between host memory and a tensor (which must be contiguous).
+  virtual absl::Status CopyFromHost(const void* src, const Tensor& dst) = 0;
+  virtual absl::Status CopyToHost(const Tensor& src, void* dst) = 0;
+
+  // Compute. Inputs of elementwise primitives already have out's shape
+  // (broadcast inputs are expanded views with zero strides).
+  virtual absl::Status Fill(const Tensor& out, const Scalar& value) = 0;
+  // out = src, converting dtype; both strided.
+  virtual absl::Status Copy(const Tensor& src, const Tensor& out) = 0;
+  // in and out share a dtype unless the op says otherwise (see primitives.h).
+  virtual absl::Status Unary(UnaryOp op, const Tensor& in, const Tensor& out) = 0;
+  // a and b share a dtype; out has it too, or bool for comparisons.
+  virtual absl::Status Binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) = 0;
+  // Reduces `in` over `dims` (sorted, unique) into out, whose shape is in's
+  // with those dims set to 1. out has in's dtype.
+  virtual absl::Status Reduce(ReduceOp op, const Tensor& in, std::span<const int64_t> dims,
+                              const Tensor& out) = 0;
+  // Batched matrix product: a [B, M, K] x b [B, K, N] -> out [B, M, N], one dtype.
+  virtual absl::Status Matmul(const Tensor& a, const Tensor& b, const Tensor& out) = 0;
+  // out[i] = start + i * step for a 1-D contiguous out.
+  virtual absl::Status Arange(const Scalar& start, const Scalar& step, const Tensor& out) = 0;
+  virtual absl::Status Random(RandomOp op, double p0, double p1, Generator& gen,
+                              const Tensor& out) = 0;
+
+ protected:
+  static void* Data(const Storage& s) { return s.ptr_; }
+};
+
+}  // namespace tensord::device
+
+#endif  // TENSORD_DEVICE_BACKEND_H_

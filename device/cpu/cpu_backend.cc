@@ -1,0 +1,227 @@
+// CpuBackend: host memory, operand validation, and the static registrar.
+// Each primitive checks shapes and dtypes, turns its tensors into HostViews
+// and hands them to a kernel (kernels.h).
+#include "device/cpu/cpu_backend.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "device/cpu/host_view.h"
+#include "device/cpu/kernels.h"
+#include "device/registry.h"
+
+namespace tensord::device::cpu {
+namespace {
+
+constexpr size_t kAlignment = 64;
+
+// Binds `lhs` to the HostView of `expr` or returns its error.
+#define TENSORD_ASSIGN_OR_RETURN_VIEW(lhs, expr) \
+  absl::StatusOr<HostView> lhs##_or = (expr);    \
+  if (!lhs##_or.ok()) return lhs##_or.status();  \
+  const HostView& lhs = *lhs##_or
+
+absl::Status CheckSameShape(const Tensor& x, const Tensor& y, const char* what) {
+  if (x.shape() == y.shape()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(what, ": shapes differ: ",
+                                                 ShapeToString(x.shape()), " vs ",
+                                                 ShapeToString(y.shape())));
+}
+
+absl::Status CheckDType(const Tensor& t, DType want, const char* what) {
+  if (t.dtype() == want) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(what, " has dtype ",
+                                                 std::string(DTypeName(t.dtype())),
+                                                 ", expected ", std::string(DTypeName(want))));
+}
+
+absl::Status CheckContiguous(const Tensor& t, const char* what) {
+  if (t.is_contiguous()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(what, " must be contiguous; got shape ",
+                                                 ShapeToString(t.shape()), " and stride ",
+                                                 ShapeToString(t.strides())));
+}
+
+bool RegisterCpuBackend() {
+  static const bool registered = [] {
+    RegisterBackend(std::make_unique<CpuBackend>());
+    return true;
+  }();
+  return registered;
+}
+
+[[maybe_unused]] const bool kCpuBackendRegistered = RegisterCpuBackend();
+
+}  // namespace
+
+absl::StatusOr<HostView> CpuBackend::Host(const Tensor& t, const char* what) const {
+  if (!t.defined()) return absl::InvalidArgumentError(absl::StrCat(what, " is undefined"));
+  if (&t.storage().backend() != this) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " lives on ", t.device().ToString(), ", not on the cpu backend"));
+  }
+  if (t.strides().size() != t.shape().size()) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " has ", t.shape().size(),
+                                                   " dims but ", t.strides().size(),
+                                                   " strides"));
+  }
+  const int64_t itemsize = static_cast<int64_t>(ItemSize(t.dtype()));
+  char* base = static_cast<char*>(Data(t.storage()));
+  bool empty = false;
+  int64_t lo = t.offset(), hi = t.offset();  // element offsets reached
+  bool overflow = false;
+  for (size_t d = 0; d < t.shape().size(); ++d) {
+    const int64_t size = t.shape()[d];
+    if (size < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, " has a negative size in ", ShapeToString(t.shape())));
+    }
+    if (size == 0) empty = true;
+    int64_t span = 0;
+    overflow |= __builtin_mul_overflow(size - 1, t.strides()[d], &span);
+    overflow |= __builtin_add_overflow(span < 0 ? lo : hi, span, span < 0 ? &lo : &hi);
+  }
+  if (empty) return HostView{base, t.shape(), t.strides(), t.dtype()};
+  int64_t end_byte = 0;
+  overflow |= __builtin_mul_overflow(hi + 1, itemsize, &end_byte);
+  if (overflow || lo < 0 || static_cast<uint64_t>(end_byte) > t.storage().nbytes()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, " (shape ", ShapeToString(t.shape()), ", stride ", ShapeToString(t.strides()),
+        ", offset ", t.offset(), ") reaches outside its storage of ", t.storage().nbytes(),
+        " bytes"));
+  }
+  return HostView{base + t.offset() * itemsize, t.shape(), t.strides(), t.dtype()};
+}
+
+absl::StatusOr<std::shared_ptr<Storage>> CpuBackend::Allocate(size_t nbytes) {
+  void* ptr = nullptr;
+  if (nbytes <= SIZE_MAX - kAlignment) {
+    const size_t rounded = std::max(kAlignment, (nbytes + kAlignment - 1) / kAlignment * kAlignment);
+    ptr = std::aligned_alloc(kAlignment, rounded);
+  }
+  if (ptr == nullptr) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "out of host memory allocating ", nbytes, " bytes: free tensors or lower the size"));
+  }
+  return std::make_shared<Storage>(this, ptr, nbytes);
+}
+
+void CpuBackend::Free(void* ptr, size_t nbytes) { std::free(ptr); }
+
+absl::Status CpuBackend::CopyFromHost(const void* src, const Tensor& dst) {
+  if (absl::Status s = CheckContiguous(dst, "CopyFromHost: dst"); !s.ok()) return s;
+  TENSORD_ASSIGN_OR_RETURN_VIEW(view, Host(dst, "CopyFromHost: dst"));
+  if (dst.nbytes() > 0) std::memcpy(view.data, src, dst.nbytes());
+  return absl::OkStatus();
+}
+
+absl::Status CpuBackend::CopyToHost(const Tensor& src, void* dst) {
+  if (absl::Status s = CheckContiguous(src, "CopyToHost: src"); !s.ok()) return s;
+  TENSORD_ASSIGN_OR_RETURN_VIEW(view, Host(src, "CopyToHost: src"));
+  if (src.nbytes() > 0) std::memcpy(dst, view.data, src.nbytes());
+  return absl::OkStatus();
+}
+
+absl::Status CpuBackend::Fill(const Tensor& out, const Scalar& value) {
+  TENSORD_ASSIGN_OR_RETURN_VIEW(o, Host(out, "Fill: out"));
+  return FillKernel(o, value);
+}
+
+absl::Status CpuBackend::Copy(const Tensor& src, const Tensor& out) {
+  if (absl::Status s = CheckSameShape(src, out, "Copy"); !s.ok()) return s;
+  TENSORD_ASSIGN_OR_RETURN_VIEW(i, Host(src, "Copy: src"));
+  TENSORD_ASSIGN_OR_RETURN_VIEW(o, Host(out, "Copy: out"));
+  return CopyKernel(i, o);
+}
+
+absl::Status CpuBackend::Unary(UnaryOp op, const Tensor& in, const Tensor& out) {
+  if (absl::Status s = CheckSameShape(in, out, "Unary"); !s.ok()) return s;
+  if (absl::Status s = CheckDType(out, in.dtype(), "Unary: out"); !s.ok()) return s;
+  TENSORD_ASSIGN_OR_RETURN_VIEW(i, Host(in, "Unary: in"));
+  TENSORD_ASSIGN_OR_RETURN_VIEW(o, Host(out, "Unary: out"));
+  return UnaryKernel(op, i, o);
+}
+
+absl::Status CpuBackend::Binary(BinaryOp op, const Tensor& a, const Tensor& b,
+                                const Tensor& out) {
+  if (absl::Status s = CheckSameShape(a, out, "Binary (a, out)"); !s.ok()) return s;
+  if (absl::Status s = CheckSameShape(b, out, "Binary (b, out)"); !s.ok()) return s;
+  if (absl::Status s = CheckDType(b, a.dtype(), "Binary: b"); !s.ok()) return s;
+  const DType out_dtype = IsComparison(op) ? DType::kBool : a.dtype();
+  if (absl::Status s = CheckDType(out, out_dtype, "Binary: out"); !s.ok()) return s;
+  TENSORD_ASSIGN_OR_RETURN_VIEW(va, Host(a, "Binary: a"));
+  TENSORD_ASSIGN_OR_RETURN_VIEW(vb, Host(b, "Binary: b"));
+  TENSORD_ASSIGN_OR_RETURN_VIEW(vo, Host(out, "Binary: out"));
+  return BinaryKernel(op, va, vb, vo);
+}
+
+absl::Status CpuBackend::Reduce(ReduceOp op, const Tensor& in, std::span<const int64_t> dims,
+                                const Tensor& out) {
+  if (absl::Status s = CheckDType(out, in.dtype(), "Reduce: out"); !s.ok()) return s;
+  Shape want = in.shape();
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (dims[i] < 0 || dims[i] >= in.dim() || (i > 0 && dims[i] <= dims[i - 1])) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "Reduce: dims ", ShapeToString(dims), " must be sorted, unique and within [0, ",
+          in.dim(), ")"));
+    }
+    want[dims[i]] = 1;
+  }
+  if (out.shape() != want) {
+    return absl::InvalidArgumentError(absl::StrCat("Reduce: out has shape ",
+                                                   ShapeToString(out.shape()), ", expected ",
+                                                   ShapeToString(want)));
+  }
+  TENSORD_ASSIGN_OR_RETURN_VIEW(i, Host(in, "Reduce: in"));
+  TENSORD_ASSIGN_OR_RETURN_VIEW(o, Host(out, "Reduce: out"));
+  return ReduceKernel(op, i, dims, o);
+}
+
+absl::Status CpuBackend::Matmul(const Tensor& a, const Tensor& b, const Tensor& out) {
+  const bool ranks_ok = a.dim() == 3 && b.dim() == 3 && out.dim() == 3;
+  if (!ranks_ok || a.shape()[0] != b.shape()[0] || a.shape()[2] != b.shape()[1] ||
+      out.shape() != Shape{a.shape()[0], a.shape()[1], b.shape()[2]}) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Matmul: expected a [B, M, K], b [B, K, N], out [B, M, N]; got a ",
+        ShapeToString(a.shape()), ", b ", ShapeToString(b.shape()), ", out ",
+        ShapeToString(out.shape())));
+  }
+  if (absl::Status s = CheckDType(b, a.dtype(), "Matmul: b"); !s.ok()) return s;
+  if (absl::Status s = CheckDType(out, a.dtype(), "Matmul: out"); !s.ok()) return s;
+  TENSORD_ASSIGN_OR_RETURN_VIEW(va, Host(a, "Matmul: a"));
+  TENSORD_ASSIGN_OR_RETURN_VIEW(vb, Host(b, "Matmul: b"));
+  TENSORD_ASSIGN_OR_RETURN_VIEW(vo, Host(out, "Matmul: out"));
+  return MatmulKernel(va, vb, vo, out.SharesStorageWith(a) || out.SharesStorageWith(b));
+}
+
+absl::Status CpuBackend::Arange(const Scalar& start, const Scalar& step, const Tensor& out) {
+  if (out.dim() != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Arange: out must be 1-D, got shape ", ShapeToString(out.shape())));
+  }
+  if (absl::Status s = CheckContiguous(out, "Arange: out"); !s.ok()) return s;
+  TENSORD_ASSIGN_OR_RETURN_VIEW(o, Host(out, "Arange: out"));
+  return ArangeKernel(start, step, o);
+}
+
+absl::Status CpuBackend::Random(RandomOp op, double p0, double p1, Generator& gen,
+                                const Tensor& out) {
+  TENSORD_ASSIGN_OR_RETURN_VIEW(o, Host(out, "Random: out"));
+  return RandomKernel(op, p0, p1, gen, o);
+}
+
+#undef TENSORD_ASSIGN_OR_RETURN_VIEW
+
+Backend& CpuBackendInstance() {
+  RegisterCpuBackend();
+  static Backend* const instance = *FindBackend(Device::Cpu());
+  return *instance;
+}
+
+}  // namespace tensord::device::cpu

@@ -1,0 +1,62 @@
+// The thin gRPC adapter: a callback service that hands each call to the
+// worker pool, runs the transport-free TensorService, and maps absl::Status
+// codes 1:1 onto gRPC status codes.
+#ifndef TENSORD_SERVER_GRPC_SERVICE_H_
+#define TENSORD_SERVER_GRPC_SERVICE_H_
+
+#include "grpcpp/grpcpp.h"
+#include "server/tensor_service.h"
+#include "server/thread_pool.h"
+#include "tensord/v1/tensord.grpc.pb.h"
+
+namespace tensord::server {
+
+grpc::Status ToGrpcStatus(const absl::Status& s);
+
+class GrpcService final : public v1::Tensord::CallbackService {
+ public:
+  GrpcService(TensorService* service, ThreadPool* pool) : service_(service), pool_(pool) {}
+
+  grpc::ServerUnaryReactor* OpenSession(grpc::CallbackServerContext* ctx,
+                                        const v1::OpenSessionRequest* req,
+                                        v1::OpenSessionResponse* resp) override;
+  grpc::ServerUnaryReactor* CloseSession(grpc::CallbackServerContext* ctx,
+                                         const v1::CloseSessionRequest* req,
+                                         v1::CloseSessionResponse* resp) override;
+  grpc::ServerUnaryReactor* CreateTensor(grpc::CallbackServerContext* ctx,
+                                         const v1::CreateTensorRequest* req,
+                                         v1::CreateTensorResponse* resp) override;
+  grpc::ServerUnaryReactor* Execute(grpc::CallbackServerContext* ctx,
+                                    const v1::ExecuteRequest* req,
+                                    v1::ExecuteResponse* resp) override;
+  grpc::ServerUnaryReactor* Fetch(grpc::CallbackServerContext* ctx, const v1::FetchRequest* req,
+                                  v1::FetchResponse* resp) override;
+  grpc::ServerUnaryReactor* Release(grpc::CallbackServerContext* ctx,
+                                    const v1::ReleaseRequest* req,
+                                    v1::ReleaseResponse* resp) override;
+  grpc::ServerUnaryReactor* Describe(grpc::CallbackServerContext* ctx,
+                                     const v1::DescribeRequest* req,
+                                     v1::DescribeResponse* resp) override;
+  grpc::ServerUnaryReactor* ListTensors(grpc::CallbackServerContext* ctx,
+                                        const v1::ListTensorsRequest* req,
+                                        v1::ListTensorsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListOps(grpc::CallbackServerContext* ctx,
+                                    const v1::ListOpsRequest* req,
+                                    v1::ListOpsResponse* resp) override;
+  grpc::ServerUnaryReactor* Backward(grpc::CallbackServerContext* ctx,
+                                     const v1::BackwardRequest* req,
+                                     v1::BackwardResponse* resp) override;
+
+ private:
+  // Runs fn(principal) on the pool and finishes the call with its result.
+  template <typename Resp, typename Fn>
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx, const char* method, Resp* resp,
+                                Fn fn);
+
+  TensorService* service_;
+  ThreadPool* pool_;
+};
+
+}  // namespace tensord::server
+
+#endif  // TENSORD_SERVER_GRPC_SERVICE_H_

@@ -1,0 +1,118 @@
+// tensord: the daemon. Listens for gRPC clients, owns device memory and runs
+// their tensor ops. `tensord --help` lists the flags.
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "device/registry.h"
+#include "grpcpp/grpcpp.h"
+#include "server/grpc_service.h"
+#include "server/log.h"
+#include "server/tensor_service.h"
+#include "server/thread_pool.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop = true; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using tensord::server::Log;
+  using tensord::server::LogLevel;
+
+  CLI::App app{"tensord: a daemon that owns device memory and serves a tensor engine over gRPC"};
+  std::string listen = "127.0.0.1:50051";
+  std::string device = "cpu";
+  std::string log_level = "info";
+  std::string port_file;
+  int64_t max_tensor_bytes = int64_t{16} << 30;
+  int64_t lease_seconds = 600;
+  int64_t max_lease_seconds = 86400;
+  int64_t max_message_bytes = int64_t{256} << 20;
+  int threads = std::max(4u, std::thread::hardware_concurrency());
+  app.add_option("--listen", listen, "address to listen on: HOST:PORT (port 0 picks a free one)")
+      ->capture_default_str();
+  app.add_option("--device", device, "default device for new tensors: cpu or cuda:N")
+      ->capture_default_str();
+  app.add_option("--log_level", log_level, "debug, info, warn or error")->capture_default_str();
+  app.add_option("--port_file", port_file, "write the port actually bound to this file");
+  app.add_option("--max_tensor_bytes", max_tensor_bytes,
+                 "largest tensor one request may create, in bytes")
+      ->capture_default_str();
+  app.add_option("--lease_seconds", lease_seconds,
+                 "default session lease; every call renews it")
+      ->capture_default_str();
+  app.add_option("--max_lease_seconds", max_lease_seconds, "longest lease a client may ask for")
+      ->capture_default_str();
+  app.add_option("--max_message_bytes", max_message_bytes, "largest gRPC message accepted")
+      ->capture_default_str();
+  app.add_option("--threads", threads, "worker threads running requests")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  absl::StatusOr<LogLevel> level = tensord::server::ParseLogLevel(log_level);
+  if (!level.ok()) {
+    std::fprintf(stderr, "tensord: %s\n", std::string(level.status().message()).c_str());
+    return 2;
+  }
+  tensord::server::SetLogLevel(*level);
+  absl::StatusOr<tensord::device::Device> dev = tensord::device::Device::Parse(device);
+  if (dev.ok()) {
+    if (absl::StatusOr<tensord::device::Backend*> b = tensord::device::FindBackend(*dev); !b.ok()) {
+      dev = b.status();
+    }
+  }
+  if (!dev.ok()) {
+    std::fprintf(stderr, "tensord: --device: %s\n", std::string(dev.status().message()).c_str());
+    return 2;
+  }
+
+  tensord::server::ServiceOptions options;
+  options.default_device = *dev;
+  options.limits.max_tensor_bytes = max_tensor_bytes;
+  options.sessions.default_lease = absl::Seconds(lease_seconds);
+  options.sessions.max_lease = absl::Seconds(max_lease_seconds);
+  tensord::server::TensorService service(options);
+  tensord::server::ThreadPool pool(threads);
+  tensord::server::GrpcService grpc_service(&service, &pool);
+
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<int64_t>(max_message_bytes, INT32_MAX)));
+  builder.SetMaxSendMessageSize(static_cast<int>(std::min<int64_t>(max_message_bytes, INT32_MAX)));
+  builder.RegisterService(&grpc_service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    std::fprintf(stderr,
+                 "tensord: cannot listen on %s: is the address valid and the port free? "
+                 "(try --listen 127.0.0.1:0)\n",
+                 listen.c_str());
+    return 1;
+  }
+  if (!port_file.empty()) {
+    std::ofstream(port_file) << port << "\n";
+  }
+  Log(LogLevel::kInfo, absl::StrCat("tensord listening on ", listen.substr(0, listen.rfind(':')),
+                                    ":", port, ", default device ", dev->ToString()));
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  while (!g_stop) {
+    absl::SleepFor(absl::Milliseconds(200));
+    if (int n = service.sessions().ReapExpired(absl::Now()); n > 0) {
+      Log(LogLevel::kInfo, absl::StrCat("freed ", n, " session(s) whose lease expired"));
+    }
+  }
+  Log(LogLevel::kInfo, "shutting down");
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  return 0;
+}

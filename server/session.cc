@@ -1,0 +1,127 @@
+#include "server/session.h"
+
+#include <algorithm>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "server/proto_convert.h"
+
+namespace tensord::server {
+
+Session::Session(std::string id, std::string name, std::string principal, absl::Duration lease)
+    : id_(std::move(id)),
+      name_(std::move(name)),
+      principal_(std::move(principal)),
+      lease_(lease),
+      deadline_(absl::Now() + lease) {}
+
+void Session::Renew(absl::Time now) {
+  absl::MutexLock lock(&lease_mu_);
+  deadline_ = now + lease_;
+}
+
+bool Session::ExpiredAt(absl::Time now) const {
+  absl::MutexLock lock(&lease_mu_);
+  return now >= deadline_;
+}
+
+absl::StatusOr<uint64_t> Session::Resolve(const v1::TensorRef& ref) const {
+  switch (ref.ref_case()) {
+    case v1::TensorRef::kHandle:
+      if (tensors_.contains(ref.handle())) return ref.handle();
+      return absl::NotFoundError(absl::StrCat(
+          "unknown tensor handle ", ref.handle(),
+          " in this session: it was released, or belongs to another session"));
+    case v1::TensorRef::kName: {
+      auto it = names_.find(ref.name());
+      if (it != names_.end()) return it->second;
+      return absl::NotFoundError(absl::StrCat("no tensor named '", ref.name(),
+                                              "' in this session: `tensorctl ls` lists them"));
+    }
+    case v1::TensorRef::REF_NOT_SET: break;
+  }
+  return absl::InvalidArgumentError("tensor reference is empty: give a handle or a name");
+}
+
+absl::StatusOr<TensorEntry*> Session::Find(uint64_t handle) {
+  auto it = tensors_.find(handle);
+  if (it == tensors_.end()) {
+    return absl::NotFoundError(absl::StrCat("unknown tensor handle ", handle, " in this session"));
+  }
+  return &it->second;
+}
+
+absl::Status Session::CheckBindable(const v1::OutputSpec& spec) const {
+  if (spec.handle() == 0) return absl::OkStatus();
+  if ((spec.handle() & kServerHandleBit) != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "output handle ", spec.handle(),
+        " has the top bit set, which is reserved for daemon-assigned handles: choose ids in "
+        "1 .. 2^63-1"));
+  }
+  if (tensors_.contains(spec.handle())) {
+    return absl::AlreadyExistsError(absl::StrCat("output handle ", spec.handle(),
+                                                 " is already in use in this session: release "
+                                                 "it first or choose another id"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> Session::Bind(const v1::OutputSpec& spec, TensorEntry entry) {
+  if (absl::Status s = CheckBindable(spec); !s.ok()) return s;
+  const uint64_t handle =
+      spec.handle() != 0 ? spec.handle() : (kServerHandleBit | next_server_handle_++);
+  if (!spec.name().empty()) {
+    // Like Python assignment: the name now means the new tensor, and the
+    // tensor it meant before is dropped (its storage lives on in any views).
+    auto it = names_.find(spec.name());
+    if (it != names_.end()) tensors_.erase(it->second);
+    names_[spec.name()] = handle;
+    entry.name = spec.name();
+  }
+  tensors_[handle] = std::move(entry);
+  return handle;
+}
+
+void Session::Replace(uint64_t handle, device::Tensor tensor) {
+  tensors_[handle].tensor = std::move(tensor);
+}
+
+bool Session::Release(uint64_t handle) {
+  auto it = tensors_.find(handle);
+  if (it == tensors_.end()) return false;
+  if (!it->second.name.empty()) names_.erase(it->second.name);
+  tensors_.erase(it);
+  return true;
+}
+
+int64_t Session::ReleaseAll() {
+  const int64_t n = num_tensors();
+  tensors_.clear();
+  names_.clear();
+  return n;
+}
+
+void Session::FillMeta(uint64_t handle, const TensorEntry& e, v1::TensorMeta* meta) const {
+  const device::Tensor& t = e.tensor;
+  meta->set_handle(handle);
+  meta->set_name(e.name);
+  for (int64_t s : t.shape()) meta->add_shape(s);
+  for (int64_t s : t.strides()) meta->add_strides(s);
+  meta->set_storage_offset(t.offset());
+  meta->set_dtype(ToProto(t.dtype()));
+  meta->set_device(t.device().ToString());
+  meta->set_requires_grad(e.requires_grad);
+  meta->set_grad_fn(e.grad_fn);
+  meta->set_is_leaf(e.grad_fn.empty());
+  meta->set_nbytes(static_cast<int64_t>(t.nbytes()));
+}
+
+std::vector<uint64_t> Session::Handles() const {
+  std::vector<uint64_t> out;
+  for (const auto& [h, e] : tensors_) out.push_back(h);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace tensord::server

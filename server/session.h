@@ -1,0 +1,84 @@
+// A session: the tensors one client (or several, for a named session) holds,
+// each under an opaque handle and optionally a name, plus the session's
+// random generator and lease. Handles mean nothing outside their session.
+// Callers serialize work on a session through Lock(), so its ops run in order.
+#ifndef TENSORD_SERVER_SESSION_H_
+#define TENSORD_SERVER_SESSION_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "device/generator.h"
+#include "device/tensor.h"
+#include "tensord/v1/tensord.pb.h"
+
+namespace tensord::server {
+
+// What a handle holds. requires_grad and grad_fn are filled by autograd.
+struct TensorEntry {
+  device::Tensor tensor;
+  std::string name;
+  bool requires_grad = false;
+  std::string grad_fn;
+};
+
+// Daemon-assigned handles have this bit set; client-chosen ones never do.
+inline constexpr uint64_t kServerHandleBit = uint64_t{1} << 63;
+
+class Session {
+ public:
+  Session(std::string id, std::string name, std::string principal, absl::Duration lease);
+
+  const std::string& id() const { return id_; }
+  const std::string& name() const { return name_; }
+  const std::string& principal() const { return principal_; }
+  absl::Duration lease() const { return lease_; }
+
+  // Lease bookkeeping; safe without the session lock.
+  void Renew(absl::Time now);
+  bool ExpiredAt(absl::Time now) const;
+
+  // Held while running anything on the session's tensors.
+  absl::Mutex& mu() { return mu_; }
+
+  device::Generator& generator() { return generator_; }
+
+  // Looks a reference up: NOT_FOUND names the handle or name.
+  absl::StatusOr<uint64_t> Resolve(const v1::TensorRef& ref) const;
+  absl::StatusOr<TensorEntry*> Find(uint64_t handle);
+  // Binds `entry` under the handle and name `spec` asks for (handle 0 = assign
+  // one). ALREADY_EXISTS for a client handle in use, INVALID_ARGUMENT for one
+  // with the daemon's bit set. A name moves from any tensor that had it.
+  absl::StatusOr<uint64_t> Bind(const v1::OutputSpec& spec, TensorEntry entry);
+  // Checks that Bind(spec) would succeed, without binding.
+  absl::Status CheckBindable(const v1::OutputSpec& spec) const;
+  void Replace(uint64_t handle, device::Tensor tensor);
+  // Returns false when the handle is unknown.
+  bool Release(uint64_t handle);
+  int64_t ReleaseAll();
+
+  void FillMeta(uint64_t handle, const TensorEntry& e, v1::TensorMeta* meta) const;
+  std::vector<uint64_t> Handles() const;
+  int64_t num_tensors() const { return static_cast<int64_t>(tensors_.size()); }
+
+ private:
+  const std::string id_, name_, principal_;
+  const absl::Duration lease_;
+  mutable absl::Mutex lease_mu_;
+  absl::Time deadline_ ABSL_GUARDED_BY(lease_mu_);
+
+  absl::Mutex mu_;
+  device::Generator generator_;
+  absl::flat_hash_map<uint64_t, TensorEntry> tensors_;
+  absl::flat_hash_map<std::string, uint64_t> names_;
+  uint64_t next_server_handle_ = 1;
+};
+
+}  // namespace tensord::server
+
+#endif  // TENSORD_SERVER_SESSION_H_

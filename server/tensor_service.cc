@@ -1,0 +1,233 @@
+#include "server/tensor_service.h"
+
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "autograd/dispatch.h"
+#include "autograd/op_registry.h"
+#include "device/functional.h"
+#include "device/literal.h"
+#include "device/status_macros.h"
+#include "server/proto_convert.h"
+
+namespace tensord::server {
+
+TensorService::TensorService(ServiceOptions options)
+    : options_(options), sessions_(options.sessions) {}
+
+device::Context TensorService::ContextFor(Session& s) const {
+  return device::Context(&s.generator(), options_.default_device, options_.limits);
+}
+
+absl::StatusOr<v1::OpenSessionResponse> TensorService::OpenSession(
+    const std::string& principal, const v1::OpenSessionRequest& req) {
+  TD_ASSIGN_OR_RETURN(SessionManager::Opened opened,
+                      sessions_.Open(principal, req.name(), absl::Seconds(req.lease_seconds())));
+  v1::OpenSessionResponse resp;
+  resp.set_session_id(opened.session->id());
+  resp.set_attached(opened.attached);
+  resp.set_lease_seconds(absl::ToInt64Seconds(opened.session->lease()));
+  resp.set_default_device(options_.default_device.ToString());
+  return resp;
+}
+
+absl::StatusOr<v1::CloseSessionResponse> TensorService::CloseSession(
+    const std::string& principal, const v1::CloseSessionRequest& req) {
+  TD_ASSIGN_OR_RETURN(int64_t released, sessions_.Close(principal, req.session_id()));
+  v1::CloseSessionResponse resp;
+  resp.set_released_tensors(released);
+  return resp;
+}
+
+absl::StatusOr<v1::CreateTensorResponse> TensorService::CreateTensor(
+    const std::string& principal, const v1::CreateTensorRequest& req) {
+  TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
+  absl::MutexLock lock(&s->mu());
+  TD_RETURN_IF_ERROR(s->CheckBindable(req.output()));
+  const device::Context ctx = ContextFor(*s);
+  device::Device dev = ctx.default_device();
+  if (!req.device().empty()) {
+    TD_ASSIGN_OR_RETURN(dev, device::Device::Parse(req.device()));
+  }
+  std::optional<device::DType> dtype;
+  if (req.dtype() != v1::DTYPE_UNSPECIFIED) {
+    TD_ASSIGN_OR_RETURN(dtype, FromProto(req.dtype()));
+  }
+  device::Tensor t;
+  switch (req.source_case()) {
+    case v1::CreateTensorRequest::kLiteral: {
+      TD_ASSIGN_OR_RETURN(device::ParsedLiteral lit,
+                          device::ParseLiteral(req.literal(), dtype,
+                                               options_.max_literal_elements));
+      TD_ASSIGN_OR_RETURN(t, device::FromHost(ctx, lit.bytes.data(), lit.bytes.size(), lit.shape,
+                                              lit.dtype, dev));
+      break;
+    }
+    case v1::CreateTensorRequest::kData: {
+      const v1::TensorData& d = req.data();
+      TD_ASSIGN_OR_RETURN(device::DType data_dtype, FromProto(d.dtype()));
+      const std::vector<int64_t> shape(d.shape().begin(), d.shape().end());
+      TD_ASSIGN_OR_RETURN(t, device::FromHost(ctx, d.raw().data(), d.raw().size(), shape,
+                                              data_dtype, dev));
+      if (dtype.has_value()) {
+        TD_ASSIGN_OR_RETURN(t, device::To(ctx, t, *dtype));
+      }
+      break;
+    }
+    case v1::CreateTensorRequest::SOURCE_NOT_SET:
+      return absl::InvalidArgumentError(
+          "CreateTensor needs data or a literal; factories such as zeros run through Execute");
+  }
+  if (req.requires_grad() && !device::IsFloating(t.dtype())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "only tensors of floating point dtype can require gradients, got ",
+        device::DTypeName(t.dtype())));
+  }
+  TD_ASSIGN_OR_RETURN(uint64_t handle,
+                      s->Bind(req.output(), TensorEntry{.tensor = t,
+                                                        .requires_grad = req.requires_grad()}));
+  v1::CreateTensorResponse resp;
+  TD_ASSIGN_OR_RETURN(TensorEntry * e, s->Find(handle));
+  s->FillMeta(handle, *e, resp.mutable_tensor());
+  return resp;
+}
+
+absl::StatusOr<v1::ExecuteResponse> TensorService::Execute(const std::string& principal,
+                                                           const v1::ExecuteRequest& req) {
+  TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
+  TD_ASSIGN_OR_RETURN(auto attrs, FromProto(req.attrs()));
+  absl::MutexLock lock(&s->mu());
+  std::vector<uint64_t> handles;
+  std::vector<device::Tensor> inputs;
+  for (const v1::TensorRef& ref : req.inputs()) {
+    TD_ASSIGN_OR_RETURN(uint64_t h, s->Resolve(ref));
+    TD_ASSIGN_OR_RETURN(TensorEntry * e, s->Find(h));
+    handles.push_back(h);
+    inputs.push_back(e->tensor);
+  }
+  std::optional<uint64_t> out_handle;
+  device::Tensor out_tensor;
+  if (req.has_out()) {
+    TD_ASSIGN_OR_RETURN(out_handle, s->Resolve(req.out()));
+    TD_ASSIGN_OR_RETURN(TensorEntry * e, s->Find(*out_handle));
+    out_tensor = e->tensor;
+  }
+  for (const v1::OutputSpec& spec : req.outputs()) TD_RETURN_IF_ERROR(s->CheckBindable(spec));
+
+  const device::Context ctx = ContextFor(*s);
+  TD_ASSIGN_OR_RETURN(autograd::DispatchResult result,
+                      autograd::Dispatch(ctx, req.op(), inputs, attrs,
+                                         out_handle.has_value() ? &out_tensor : nullptr));
+  v1::ExecuteResponse resp;
+  auto report = [&](uint64_t h) -> absl::Status {
+    TD_ASSIGN_OR_RETURN(TensorEntry * e, s->Find(h));
+    s->FillMeta(h, *e, resp.add_outputs());
+    return absl::OkStatus();
+  };
+  using Target = autograd::DispatchResult::Target;
+  if (result.target == Target::kNew) {
+    if (req.outputs_size() > static_cast<int>(result.outputs.size())) {
+      return absl::InvalidArgumentError(absl::StrCat(req.op(), " has ", result.outputs.size(),
+                                                     " outputs but ", req.outputs_size(),
+                                                     " output specs were given"));
+    }
+    for (size_t i = 0; i < result.outputs.size(); ++i) {
+      const v1::OutputSpec spec =
+          i < static_cast<size_t>(req.outputs_size()) ? req.outputs(i) : v1::OutputSpec();
+      TD_ASSIGN_OR_RETURN(uint64_t h, s->Bind(spec, TensorEntry{.tensor = result.outputs[i]}));
+      TD_RETURN_IF_ERROR(report(h));
+    }
+    return resp;
+  }
+  const uint64_t target = result.target == Target::kSelf ? handles.at(0) : *out_handle;
+  s->Replace(target, result.outputs.at(0));
+  TD_RETURN_IF_ERROR(report(target));
+  return resp;
+}
+
+absl::StatusOr<v1::FetchResponse> TensorService::Fetch(const std::string& principal,
+                                                       const v1::FetchRequest& req) {
+  TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
+  absl::MutexLock lock(&s->mu());
+  TD_ASSIGN_OR_RETURN(uint64_t h, s->Resolve(req.tensor()));
+  TD_ASSIGN_OR_RETURN(TensorEntry * e, s->Find(h));
+  v1::FetchResponse resp;
+  s->FillMeta(h, *e, resp.mutable_meta());
+  TD_ASSIGN_OR_RETURN(*resp.mutable_raw(), device::ToHost(ContextFor(*s), e->tensor));
+  return resp;
+}
+
+absl::StatusOr<v1::ReleaseResponse> TensorService::Release(const std::string& principal,
+                                                           const v1::ReleaseRequest& req) {
+  TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
+  absl::MutexLock lock(&s->mu());
+  // Check every reference first so that a bad one releases nothing.
+  std::vector<uint64_t> handles;
+  for (const v1::TensorRef& ref : req.tensors()) {
+    TD_ASSIGN_OR_RETURN(uint64_t h, s->Resolve(ref));
+    handles.push_back(h);
+  }
+  v1::ReleaseResponse resp;
+  for (uint64_t h : handles) resp.set_released(resp.released() + (s->Release(h) ? 1 : 0));
+  return resp;
+}
+
+absl::StatusOr<v1::DescribeResponse> TensorService::Describe(const std::string& principal,
+                                                             const v1::DescribeRequest& req) {
+  TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
+  absl::MutexLock lock(&s->mu());
+  TD_ASSIGN_OR_RETURN(uint64_t h, s->Resolve(req.tensor()));
+  TD_ASSIGN_OR_RETURN(TensorEntry * e, s->Find(h));
+  v1::DescribeResponse resp;
+  s->FillMeta(h, *e, resp.mutable_meta());
+  return resp;
+}
+
+absl::StatusOr<v1::ListTensorsResponse> TensorService::ListTensors(
+    const std::string& principal, const v1::ListTensorsRequest& req) {
+  TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
+  absl::MutexLock lock(&s->mu());
+  v1::ListTensorsResponse resp;
+  for (uint64_t h : s->Handles()) {
+    TD_ASSIGN_OR_RETURN(TensorEntry * e, s->Find(h));
+    s->FillMeta(h, *e, resp.add_tensors());
+  }
+  return resp;
+}
+
+absl::StatusOr<v1::ListOpsResponse> TensorService::ListOps(const v1::ListOpsRequest&) {
+  v1::ListOpsResponse resp;
+  for (const autograd::OpDef* op : autograd::OpRegistry::Global().List()) {
+    v1::OpSchema* o = resp.add_ops();
+    o->set_name(op->name);
+    o->set_doc(op->doc);
+    for (const std::string& in : op->inputs) o->add_inputs(in);
+    for (const autograd::AttrDef& a : op->attrs) {
+      v1::AttrSchema* as = o->add_attrs();
+      as->set_name(a.name);
+      as->set_type(std::string(autograd::AttrTypeName(a.type)));
+      as->set_required(!a.default_value.has_value() && !a.optional);
+      if (a.default_value.has_value()) {
+        as->set_default_value(autograd::AttrValueToString(*a.default_value));
+      } else if (a.optional) {
+        as->set_default_value("None");
+      }
+      as->set_doc(a.doc);
+    }
+    if (op->inplace_variant) o->set_inplace_variant(op->name + "_");
+    o->set_supports_out(op->supports_out);
+    o->set_num_outputs(op->num_outputs);
+    o->set_is_view(op->is_view);
+  }
+  return resp;
+}
+
+absl::StatusOr<v1::BackwardResponse> TensorService::Backward(const std::string& principal,
+                                                             const v1::BackwardRequest& req) {
+  TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
+  return absl::UnimplementedError(
+      "Backward is not available in this version of tensord: autograd is not built yet");
+}
+
+}  // namespace tensord::server
