@@ -275,8 +275,7 @@ int main(int argc, char** argv) {
     } else if (size->parsed()) {
       tc::Session s = cli.Open();
       std::vector<std::string> parts;
-      for (const auto& n : names) parts.push_back(tc::FormatSize(
-          std::vector<int64_t>(s.Named(n).meta().shape().begin(), s.Named(n).meta().shape().end())));
+      for (const auto& n : names) parts.push_back(tc::FormatSize(s.Named(n).size().dims));
       std::cout << absl::StrJoin(parts, " ") << "\n";
     } else if (item->parsed()) {
       std::cout << cli.Open().Named(one_name).item_repr() << "\n";

@@ -15,17 +15,12 @@
 #include "device/cpu/host_view.h"
 #include "device/cpu/kernels.h"
 #include "device/registry.h"
+#include "device/status_macros.h"
 
 namespace tensord::device::cpu {
 namespace {
 
 constexpr size_t kAlignment = 64;
-
-// Binds `lhs` to the HostView of `expr` or returns its error.
-#define TENSORD_ASSIGN_OR_RETURN_VIEW(lhs, expr) \
-  absl::StatusOr<HostView> lhs##_or = (expr);    \
-  if (!lhs##_or.ok()) return lhs##_or.status();  \
-  const HostView& lhs = *lhs##_or
 
 absl::Status CheckSameShape(const Tensor& x, const Tensor& y, const char* what) {
   if (x.shape() == y.shape()) return absl::OkStatus();
@@ -115,55 +110,55 @@ absl::StatusOr<std::shared_ptr<Storage>> CpuBackend::Allocate(size_t nbytes) {
 void CpuBackend::Free(void* ptr, size_t nbytes) { std::free(ptr); }
 
 absl::Status CpuBackend::CopyFromHost(const void* src, const Tensor& dst) {
-  if (absl::Status s = CheckContiguous(dst, "CopyFromHost: dst"); !s.ok()) return s;
-  TENSORD_ASSIGN_OR_RETURN_VIEW(view, Host(dst, "CopyFromHost: dst"));
+  TD_RETURN_IF_ERROR(CheckContiguous(dst, "CopyFromHost: dst"));
+  TD_ASSIGN_OR_RETURN(const HostView view, Host(dst, "CopyFromHost: dst"));
   if (dst.nbytes() > 0) std::memcpy(view.data, src, dst.nbytes());
   return absl::OkStatus();
 }
 
 absl::Status CpuBackend::CopyToHost(const Tensor& src, void* dst) {
-  if (absl::Status s = CheckContiguous(src, "CopyToHost: src"); !s.ok()) return s;
-  TENSORD_ASSIGN_OR_RETURN_VIEW(view, Host(src, "CopyToHost: src"));
+  TD_RETURN_IF_ERROR(CheckContiguous(src, "CopyToHost: src"));
+  TD_ASSIGN_OR_RETURN(const HostView view, Host(src, "CopyToHost: src"));
   if (src.nbytes() > 0) std::memcpy(dst, view.data, src.nbytes());
   return absl::OkStatus();
 }
 
 absl::Status CpuBackend::Fill(const Tensor& out, const Scalar& value) {
-  TENSORD_ASSIGN_OR_RETURN_VIEW(o, Host(out, "Fill: out"));
+  TD_ASSIGN_OR_RETURN(const HostView o, Host(out, "Fill: out"));
   return FillKernel(o, value);
 }
 
 absl::Status CpuBackend::Copy(const Tensor& src, const Tensor& out) {
-  if (absl::Status s = CheckSameShape(src, out, "Copy"); !s.ok()) return s;
-  TENSORD_ASSIGN_OR_RETURN_VIEW(i, Host(src, "Copy: src"));
-  TENSORD_ASSIGN_OR_RETURN_VIEW(o, Host(out, "Copy: out"));
+  TD_RETURN_IF_ERROR(CheckSameShape(src, out, "Copy"));
+  TD_ASSIGN_OR_RETURN(const HostView i, Host(src, "Copy: src"));
+  TD_ASSIGN_OR_RETURN(const HostView o, Host(out, "Copy: out"));
   return CopyKernel(i, o);
 }
 
 absl::Status CpuBackend::Unary(UnaryOp op, const Tensor& in, const Tensor& out) {
-  if (absl::Status s = CheckSameShape(in, out, "Unary"); !s.ok()) return s;
-  if (absl::Status s = CheckDType(out, in.dtype(), "Unary: out"); !s.ok()) return s;
-  TENSORD_ASSIGN_OR_RETURN_VIEW(i, Host(in, "Unary: in"));
-  TENSORD_ASSIGN_OR_RETURN_VIEW(o, Host(out, "Unary: out"));
+  TD_RETURN_IF_ERROR(CheckSameShape(in, out, "Unary"));
+  TD_RETURN_IF_ERROR(CheckDType(out, in.dtype(), "Unary: out"));
+  TD_ASSIGN_OR_RETURN(const HostView i, Host(in, "Unary: in"));
+  TD_ASSIGN_OR_RETURN(const HostView o, Host(out, "Unary: out"));
   return UnaryKernel(op, i, o);
 }
 
 absl::Status CpuBackend::Binary(BinaryOp op, const Tensor& a, const Tensor& b,
                                 const Tensor& out) {
-  if (absl::Status s = CheckSameShape(a, out, "Binary (a, out)"); !s.ok()) return s;
-  if (absl::Status s = CheckSameShape(b, out, "Binary (b, out)"); !s.ok()) return s;
-  if (absl::Status s = CheckDType(b, a.dtype(), "Binary: b"); !s.ok()) return s;
+  TD_RETURN_IF_ERROR(CheckSameShape(a, out, "Binary (a, out)"));
+  TD_RETURN_IF_ERROR(CheckSameShape(b, out, "Binary (b, out)"));
+  TD_RETURN_IF_ERROR(CheckDType(b, a.dtype(), "Binary: b"));
   const DType out_dtype = IsComparison(op) ? DType::kBool : a.dtype();
-  if (absl::Status s = CheckDType(out, out_dtype, "Binary: out"); !s.ok()) return s;
-  TENSORD_ASSIGN_OR_RETURN_VIEW(va, Host(a, "Binary: a"));
-  TENSORD_ASSIGN_OR_RETURN_VIEW(vb, Host(b, "Binary: b"));
-  TENSORD_ASSIGN_OR_RETURN_VIEW(vo, Host(out, "Binary: out"));
+  TD_RETURN_IF_ERROR(CheckDType(out, out_dtype, "Binary: out"));
+  TD_ASSIGN_OR_RETURN(const HostView va, Host(a, "Binary: a"));
+  TD_ASSIGN_OR_RETURN(const HostView vb, Host(b, "Binary: b"));
+  TD_ASSIGN_OR_RETURN(const HostView vo, Host(out, "Binary: out"));
   return BinaryKernel(op, va, vb, vo);
 }
 
 absl::Status CpuBackend::Reduce(ReduceOp op, const Tensor& in, std::span<const int64_t> dims,
                                 const Tensor& out) {
-  if (absl::Status s = CheckDType(out, in.dtype(), "Reduce: out"); !s.ok()) return s;
+  TD_RETURN_IF_ERROR(CheckDType(out, in.dtype(), "Reduce: out"));
   Shape want = in.shape();
   for (size_t i = 0; i < dims.size(); ++i) {
     if (dims[i] < 0 || dims[i] >= in.dim() || (i > 0 && dims[i] <= dims[i - 1])) {
@@ -178,8 +173,8 @@ absl::Status CpuBackend::Reduce(ReduceOp op, const Tensor& in, std::span<const i
                                                    ShapeToString(out.shape()), ", expected ",
                                                    ShapeToString(want)));
   }
-  TENSORD_ASSIGN_OR_RETURN_VIEW(i, Host(in, "Reduce: in"));
-  TENSORD_ASSIGN_OR_RETURN_VIEW(o, Host(out, "Reduce: out"));
+  TD_ASSIGN_OR_RETURN(const HostView i, Host(in, "Reduce: in"));
+  TD_ASSIGN_OR_RETURN(const HostView o, Host(out, "Reduce: out"));
   return ReduceKernel(op, i, dims, o);
 }
 
@@ -192,11 +187,11 @@ absl::Status CpuBackend::Matmul(const Tensor& a, const Tensor& b, const Tensor& 
         ShapeToString(a.shape()), ", b ", ShapeToString(b.shape()), ", out ",
         ShapeToString(out.shape())));
   }
-  if (absl::Status s = CheckDType(b, a.dtype(), "Matmul: b"); !s.ok()) return s;
-  if (absl::Status s = CheckDType(out, a.dtype(), "Matmul: out"); !s.ok()) return s;
-  TENSORD_ASSIGN_OR_RETURN_VIEW(va, Host(a, "Matmul: a"));
-  TENSORD_ASSIGN_OR_RETURN_VIEW(vb, Host(b, "Matmul: b"));
-  TENSORD_ASSIGN_OR_RETURN_VIEW(vo, Host(out, "Matmul: out"));
+  TD_RETURN_IF_ERROR(CheckDType(b, a.dtype(), "Matmul: b"));
+  TD_RETURN_IF_ERROR(CheckDType(out, a.dtype(), "Matmul: out"));
+  TD_ASSIGN_OR_RETURN(const HostView va, Host(a, "Matmul: a"));
+  TD_ASSIGN_OR_RETURN(const HostView vb, Host(b, "Matmul: b"));
+  TD_ASSIGN_OR_RETURN(const HostView vo, Host(out, "Matmul: out"));
   return MatmulKernel(va, vb, vo, out.SharesStorageWith(a) || out.SharesStorageWith(b));
 }
 
@@ -205,18 +200,16 @@ absl::Status CpuBackend::Arange(const Scalar& start, const Scalar& step, const T
     return absl::InvalidArgumentError(
         absl::StrCat("Arange: out must be 1-D, got shape ", ShapeToString(out.shape())));
   }
-  if (absl::Status s = CheckContiguous(out, "Arange: out"); !s.ok()) return s;
-  TENSORD_ASSIGN_OR_RETURN_VIEW(o, Host(out, "Arange: out"));
+  TD_RETURN_IF_ERROR(CheckContiguous(out, "Arange: out"));
+  TD_ASSIGN_OR_RETURN(const HostView o, Host(out, "Arange: out"));
   return ArangeKernel(start, step, o);
 }
 
 absl::Status CpuBackend::Random(RandomOp op, double p0, double p1, Generator& gen,
                                 const Tensor& out) {
-  TENSORD_ASSIGN_OR_RETURN_VIEW(o, Host(out, "Random: out"));
+  TD_ASSIGN_OR_RETURN(const HostView o, Host(out, "Random: out"));
   return RandomKernel(op, p0, p1, gen, o);
 }
-
-#undef TENSORD_ASSIGN_OR_RETURN_VIEW
 
 Backend& CpuBackendInstance() {
   RegisterCpuBackend();
