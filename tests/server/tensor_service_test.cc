@@ -1,0 +1,332 @@
+// The daemon's service logic without a transport: sessions, handle scoping,
+// client-chosen handles, names, in-place and out= replies, leases, and the
+// status codes of bad requests (each leaving the session usable).
+#include "server/tensor_service.h"
+
+#include <cstring>
+
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "server/grpc_service.h"
+
+namespace tensord::server {
+namespace {
+
+using ::testing::HasSubstr;
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  ServiceTest() : service_(Options()) {}
+  static ServiceOptions Options() {
+    ServiceOptions o;
+    o.limits.max_tensor_bytes = 1 << 20;
+    o.sessions.default_lease = absl::Seconds(30);
+    return o;
+  }
+
+  std::string Open(const std::string& name = "", const std::string& principal = "alice") {
+    v1::OpenSessionRequest req;
+    req.set_name(name);
+    auto r = service_.OpenSession(principal, req);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r->session_id();
+  }
+
+  absl::StatusOr<v1::ExecuteResponse> Exec(const std::string& sid, const std::string& op,
+                                           std::vector<uint64_t> inputs,
+                                           std::map<std::string, v1::AttrValue> attrs = {},
+                                           uint64_t out_handle = 0, const std::string& name = "",
+                                           uint64_t out = 0) {
+    v1::ExecuteRequest req;
+    req.set_session_id(sid);
+    req.set_op(op);
+    for (uint64_t h : inputs) req.add_inputs()->set_handle(h);
+    for (auto& [k, v] : attrs) (*req.mutable_attrs())[k] = v;
+    if (out_handle != 0 || !name.empty()) {
+      v1::OutputSpec* spec = req.add_outputs();
+      spec->set_handle(out_handle);
+      spec->set_name(name);
+    }
+    if (out != 0) req.mutable_out()->set_handle(out);
+    return service_.Execute("alice", req);
+  }
+
+  static v1::AttrValue Ints(std::vector<int64_t> v) {
+    v1::AttrValue a;
+    for (int64_t x : v) a.mutable_ints()->add_values(x);
+    return a;
+  }
+  static v1::AttrValue Int(int64_t v) {
+    v1::AttrValue a;
+    a.set_i(v);
+    return a;
+  }
+
+  uint64_t Ones(const std::string& sid, std::vector<int64_t> shape, uint64_t handle = 0) {
+    auto r = Exec(sid, "ones", {}, {{"size", Ints(shape)}}, handle);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r->outputs(0).handle();
+  }
+
+  std::vector<float> FetchFloats(const std::string& sid, uint64_t h) {
+    v1::FetchRequest req;
+    req.set_session_id(sid);
+    req.mutable_tensor()->set_handle(h);
+    auto r = service_.Fetch("alice", req);
+    EXPECT_TRUE(r.ok()) << r.status();
+    std::vector<float> out(r->raw().size() / sizeof(float));
+    std::memcpy(out.data(), r->raw().data(), r->raw().size());
+    return out;
+  }
+
+  int NumTensors(const std::string& sid) {
+    v1::ListTensorsRequest req;
+    req.set_session_id(sid);
+    auto r = service_.ListTensors("alice", req);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r->tensors_size();
+  }
+
+  // A valid op still works: the session survived whatever came before.
+  void ExpectUsable(const std::string& sid) {
+    auto r = Exec(sid, "zeros", {}, {{"size", Ints({2})}});
+    EXPECT_TRUE(r.ok()) << r.status();
+  }
+
+  TensorService service_;
+};
+
+TEST_F(ServiceTest, SessionIdsAreLongAndRandom) {
+  const std::string a = Open(), b = Open();
+  EXPECT_EQ(a.size(), 32u);
+  EXPECT_NE(a, b);
+}
+
+TEST_F(ServiceTest, NamedSessionIsReattachedBySamePrincipalOnly) {
+  const std::string a = Open("work");
+  Ones(a, {2}, 7);
+  v1::OpenSessionRequest req;
+  req.set_name("work");
+  auto again = service_.OpenSession("alice", req);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->attached());
+  EXPECT_EQ(again->session_id(), a);
+  auto other = service_.OpenSession("bob", req);
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->attached());
+  EXPECT_NE(other->session_id(), a);
+  // bob cannot use alice's session id either.
+  v1::ListTensorsRequest list;
+  list.set_session_id(a);
+  EXPECT_EQ(service_.ListTensors("bob", list).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(ServiceTest, HandlesAreScopedToTheirSession) {
+  const std::string a = Open(), b = Open();
+  const uint64_t h = Ones(a, {2});
+  auto r = Exec(b, "neg", {h});
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(r.status().message(), HasSubstr("unknown tensor handle"));
+  ExpectUsable(b);
+  EXPECT_TRUE(Exec(a, "neg", {h}).ok());
+}
+
+TEST_F(ServiceTest, ClientChosenHandles) {
+  const std::string s = Open();
+  EXPECT_EQ(Ones(s, {2}, 42), 42u);
+  auto reuse = Exec(s, "ones", {}, {{"size", Ints({2})}}, 42);
+  EXPECT_EQ(reuse.status().code(), absl::StatusCode::kAlreadyExists);
+  auto reserved = Exec(s, "ones", {}, {{"size", Ints({2})}}, kServerHandleBit | 5);
+  EXPECT_EQ(reserved.status().code(), absl::StatusCode::kInvalidArgument);
+  const uint64_t assigned = Ones(s, {2});
+  EXPECT_NE(assigned & kServerHandleBit, 0u);
+  auto chained = Exec(s, "add", {42, assigned});
+  ASSERT_TRUE(chained.ok());
+  EXPECT_THAT(FetchFloats(s, chained->outputs(0).handle()), ::testing::ElementsAre(2, 2));
+}
+
+TEST_F(ServiceTest, NamesRebindLikeAssignment) {
+  const std::string s = Open();
+  ASSERT_TRUE(Exec(s, "ones", {}, {{"size", Ints({2})}}, 0, "x").ok());
+  ASSERT_TRUE(Exec(s, "zeros", {}, {{"size", Ints({3})}}, 0, "x").ok());
+  EXPECT_EQ(NumTensors(s), 1);
+  v1::DescribeRequest d;
+  d.set_session_id(s);
+  d.mutable_tensor()->set_name("x");
+  auto meta = service_.Describe("alice", d);
+  ASSERT_TRUE(meta.ok());
+  EXPECT_THAT(meta->meta().shape(), ::testing::ElementsAre(3));
+  d.mutable_tensor()->set_name("nope");
+  EXPECT_EQ(service_.Describe("alice", d).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(ServiceTest, InPlaceAndOutReplyWithTheWrittenHandle) {
+  const std::string s = Open();
+  const uint64_t y = Ones(s, {2}), x = Ones(s, {2}), out = Ones(s, {2});
+  auto inplace = Exec(s, "add_", {y, x});
+  ASSERT_TRUE(inplace.ok());
+  EXPECT_EQ(inplace->outputs(0).handle(), y);
+  EXPECT_THAT(FetchFloats(s, y), ::testing::ElementsAre(2, 2));
+  auto with_out = Exec(s, "add", {y, x}, {}, 0, "", out);
+  ASSERT_TRUE(with_out.ok());
+  EXPECT_EQ(with_out->outputs(0).handle(), out);
+  EXPECT_THAT(FetchFloats(s, out), ::testing::ElementsAre(3, 3));
+  auto t = Exec(s, "t_", {Ones(s, {1, 3}, 99)});
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->outputs(0).handle(), 99u);
+  EXPECT_THAT(t->outputs(0).shape(), ::testing::ElementsAre(3, 1));
+}
+
+TEST_F(ServiceTest, BadRequestsGetPreciseCodesAndLeaveTheSessionUsable) {
+  const std::string s = Open();
+  const uint64_t a = Ones(s, {5, 3}), b = Ones(s, {4, 2});
+  struct Case {
+    absl::StatusOr<v1::ExecuteResponse> result;
+    absl::StatusCode code;
+    std::string text;
+  };
+  std::vector<Case> cases;
+  cases.push_back({Exec(s, "frobnicate", {a}), absl::StatusCode::kNotFound, "frobnicate"});
+  cases.push_back({Exec(s, "neg", {12345}), absl::StatusCode::kNotFound, "12345"});
+  cases.push_back({Exec(s, "add", {a, b}), absl::StatusCode::kInvalidArgument, "[5, 3]"});
+  cases.push_back({Exec(s, "add", {a, b}), absl::StatusCode::kInvalidArgument, "[4, 2]"});
+  cases.push_back({Exec(s, "view", {a}, {{"size", Ints({4})}}), absl::StatusCode::kInvalidArgument,
+                   "invalid for input of size 15"});
+  cases.push_back({Exec(s, "matmul", {a, b}), absl::StatusCode::kInvalidArgument, "5x3 and 4x2"});
+  cases.push_back({Exec(s, "zeros", {}, {{"size", Ints({-1})}}), absl::StatusCode::kInvalidArgument,
+                   "negative"});
+  cases.push_back({Exec(s, "zeros", {}, {{"size", Ints({int64_t{1} << 40, int64_t{1} << 40})}}),
+                   absl::StatusCode::kInvalidArgument, "overflow"});
+  cases.push_back({Exec(s, "zeros", {}, {{"size", Ints({1024, 1024})}}),
+                   absl::StatusCode::kResourceExhausted, "limit"});
+  v1::AttrValue bad_dtype;
+  bad_dtype.set_s("float33");
+  cases.push_back({Exec(s, "zeros", {}, {{"size", Ints({1})}, {"dtype", bad_dtype}}),
+                   absl::StatusCode::kInvalidArgument, "float33"});
+  v1::AttrValue spec;
+  spec.set_s(":, x");
+  cases.push_back({Exec(s, "index", {a}, {{"spec", spec}}), absl::StatusCode::kInvalidArgument,
+                   "malformed index"});
+  v1::AttrValue enum_out_of_range;
+  enum_out_of_range.set_dtype(static_cast<v1::DType>(77));
+  cases.push_back({Exec(s, "zeros", {}, {{"size", Ints({1})}, {"dtype", enum_out_of_range}}),
+                   absl::StatusCode::kInvalidArgument, "dtype"});
+  for (const Case& c : cases) {
+    EXPECT_EQ(c.result.status().code(), c.code) << c.result.status();
+    EXPECT_THAT(c.result.status().message(), HasSubstr(c.text));
+  }
+  ExpectUsable(s);
+  EXPECT_EQ(NumTensors(s), 3);  // failed ops bound nothing (a, b, and the usable check)
+}
+
+TEST_F(ServiceTest, CreateTensorFromLiteralAndData) {
+  const std::string s = Open();
+  v1::CreateTensorRequest req;
+  req.set_session_id(s);
+  req.set_literal("[[1, 2], [3, 4]]");
+  auto r = service_.CreateTensor("alice", req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->tensor().dtype(), v1::INT64);
+  req.set_literal("[1, [2]]");
+  EXPECT_EQ(service_.CreateTensor("alice", req).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  req.set_literal("[1, 2]");
+  req.set_requires_grad(true);
+  auto grad_int = service_.CreateTensor("alice", req);
+  EXPECT_EQ(grad_int.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(grad_int.status().message(), HasSubstr("floating point"));
+  req.set_requires_grad(false);
+  v1::TensorData* d = req.mutable_data();
+  d->add_shape(3);
+  d->set_dtype(v1::FLOAT32);
+  d->set_raw(std::string(8, '\0'));  // 2 floats for a shape of 3
+  EXPECT_EQ(service_.CreateTensor("alice", req).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  req.clear_source();
+  EXPECT_EQ(service_.CreateTensor("alice", req).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  ExpectUsable(s);
+}
+
+TEST_F(ServiceTest, ReleaseIsAllOrNothing) {
+  const std::string s = Open();
+  const uint64_t a = Ones(s, {1});
+  v1::ReleaseRequest req;
+  req.set_session_id(s);
+  req.add_tensors()->set_handle(a);
+  req.add_tensors()->set_handle(999);
+  EXPECT_EQ(service_.Release("alice", req).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(NumTensors(s), 1);
+  req.mutable_tensors()->RemoveLast();
+  auto ok = service_.Release("alice", req);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->released(), 1);
+  EXPECT_EQ(NumTensors(s), 0);
+}
+
+TEST_F(ServiceTest, CloseAndLeaseExpiryFreeTheSession) {
+  const std::string s = Open();
+  Ones(s, {2});
+  v1::CloseSessionRequest close;
+  close.set_session_id(s);
+  auto closed = service_.CloseSession("alice", close);
+  ASSERT_TRUE(closed.ok());
+  EXPECT_EQ(closed->released_tensors(), 1);
+  auto after = Exec(s, "zeros", {}, {{"size", Ints({1})}});
+  EXPECT_EQ(after.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(after.status().message(), HasSubstr("open a new session"));
+
+  const std::string t = Open();
+  Ones(t, {2});
+  EXPECT_EQ(service_.sessions().ReapExpired(absl::Now() + absl::Seconds(5)), 0);
+  EXPECT_EQ(service_.sessions().ReapExpired(absl::Now() + absl::Seconds(31)), 1);
+  EXPECT_EQ(Exec(t, "zeros", {}, {{"size", Ints({1})}}).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(ServiceTest, LeaseRequestsAreBounded) {
+  v1::OpenSessionRequest req;
+  req.set_lease_seconds(-1);
+  EXPECT_EQ(service_.OpenSession("alice", req).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  req.set_lease_seconds(10 * 86400);
+  EXPECT_EQ(service_.OpenSession("alice", req).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ServiceTest, ListOpsDescribesSchemas) {
+  auto r = service_.ListOps(v1::ListOpsRequest());
+  ASSERT_TRUE(r.ok());
+  const v1::OpSchema* add = nullptr;
+  for (const auto& op : r->ops()) {
+    if (op.name() == "add") add = &op;
+  }
+  ASSERT_NE(add, nullptr);
+  EXPECT_EQ(add->inplace_variant(), "add_");
+  EXPECT_TRUE(add->supports_out());
+  bool has_alpha = false;
+  for (const auto& a : add->attrs()) has_alpha |= a.name() == "alpha" && a.default_value() == "1";
+  EXPECT_TRUE(has_alpha);
+}
+
+TEST_F(ServiceTest, BackwardIsDeclaredButNotYetAvailable) {
+  const std::string s = Open();
+  v1::BackwardRequest req;
+  req.set_session_id(s);
+  EXPECT_EQ(service_.Backward("alice", req).status().code(), absl::StatusCode::kUnimplemented);
+}
+
+TEST(GrpcStatus, CodesMapOneToOne) {
+  for (int code = 0; code <= 16; ++code) {
+    absl::Status s(static_cast<absl::StatusCode>(code), code == 0 ? "" : "why");
+    grpc::Status g = ToGrpcStatus(s);
+    EXPECT_EQ(static_cast<int>(g.error_code()), code);
+    if (code != 0) {
+      EXPECT_EQ(g.error_message(), "why");
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tensord::server
