@@ -47,6 +47,20 @@ absl::Status CheckWritable(const OpDef& op, const Tensor& result, const Tensor& 
   return absl::OkStatus();
 }
 
+// A tensor some of whose elements share memory (an expanded view) cannot be
+// written in place: the result would depend on the write order.
+absl::Status CheckNoInternalOverlap(const OpDef& op, const Tensor& t) {
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    if (t.strides()[d] == 0 && t.shape()[d] > 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          op.name, ": unsupported operation: more than one element of the written-to tensor "
+                   "refers to a single memory location. Please clone() the tensor before "
+                   "performing the operation."));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<DispatchResult> Dispatch(const device::Context& ctx, absl::string_view name,
@@ -63,6 +77,7 @@ absl::StatusOr<DispatchResult> Dispatch(const device::Context& ctx, absl::string
   if (!op->inplace_of.empty()) {
     TD_ASSIGN_OR_RETURN(fwd, OpRegistry::Global().Find(op->inplace_of));
   }
+  if (op->kind == OpKind::kWritesSelf) TD_RETURN_IF_ERROR(CheckNoInternalOverlap(*op, inputs[0]));
   TD_ASSIGN_OR_RETURN(std::vector<Tensor> results, fwd->forward(OpCall{ctx, inputs, attrs}));
 
   DispatchResult r;
@@ -74,6 +89,7 @@ absl::StatusOr<DispatchResult> Dispatch(const device::Context& ctx, absl::string
           " doesn't match the broadcast shape ", device::ShapeToString(results[0].shape())));
     }
     TD_RETURN_IF_ERROR(CheckWritable(*op, results[0], self, "the tensor written in place"));
+    TD_RETURN_IF_ERROR(CheckNoInternalOverlap(*op, self));
     TD_RETURN_IF_ERROR(device::CopyInto(ctx, results[0], self));
     r.target = DispatchResult::Target::kSelf;
     r.outputs = {self};
@@ -81,6 +97,7 @@ absl::StatusOr<DispatchResult> Dispatch(const device::Context& ctx, absl::string
   }
   if (out != nullptr) {
     TD_RETURN_IF_ERROR(CheckWritable(*op, results[0], *out, "out="));
+    TD_RETURN_IF_ERROR(CheckNoInternalOverlap(*op, *out));
     if (results[0].shape() == out->shape()) {
       TD_RETURN_IF_ERROR(device::CopyInto(ctx, results[0], *out));
       r.outputs = {*out};

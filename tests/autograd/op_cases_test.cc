@@ -217,6 +217,10 @@ OP_CASE("add_", AddInPlaceWritesSelf) {
   // The result must fit self: shape and castable dtype, as in PyTorch.
   Tensor small = Make({1}, {1});
   EXPECT_EQ(Run("add_", {small, x}).status().code(), absl::StatusCode::kInvalidArgument);
+  Tensor expanded = Run1("expand", {Make({1}, {1})}, {{"size", std::vector<int64_t>{3}}});
+  auto overlap = Run("add_", {expanded, x});
+  EXPECT_EQ(overlap.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(overlap.status().message(), HasSubstr("single memory location"));
   Tensor ints = Make({1, 2, 3}, {3}, DType::kInt64);
   auto cast = Run("add_", {ints, x});
   EXPECT_EQ(cast.status().code(), absl::StatusCode::kInvalidArgument);
@@ -484,6 +488,8 @@ OP_CASE("zero_", Zero) {
   Tensor x = Make({1, 2}, {2});
   ASSERT_TRUE(Run("zero_", {x}).ok());
   EXPECT_THAT(Values(x), ElementsAre(0, 0));
+  Tensor expanded = Run1("expand", {Make({1}, {1})}, {{"size", std::vector<int64_t>{3}}});
+  EXPECT_EQ(Run("zero_", {expanded}).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 // ---- the dispatcher itself ---------------------------------------------------
