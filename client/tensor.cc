@@ -273,41 +273,38 @@ void Session::Close() {
   state_->closed = true;
 }
 
+namespace {
+// Attributes of a factory call: size (when given), extras, dtype and device.
+Attrs FactoryAttrs(const std::vector<int64_t>* shape, const Options& o, Attrs extra = {}) {
+  if (shape != nullptr) extra.emplace("size", *shape);
+  AddFactoryOptions(o, &extra);
+  return extra;
+}
+}  // namespace
+
 Tensor Session::empty(std::vector<int64_t> shape, const Options& o) const {
-  Attrs a{{"size", shape}};
-  AddFactoryOptions(o, &a);
-  return Exec("empty", {}, a);
+  return Exec("empty", {}, FactoryAttrs(&shape, o));
 }
 Tensor Session::zeros(std::vector<int64_t> shape, const Options& o) const {
-  Attrs a{{"size", shape}};
-  AddFactoryOptions(o, &a);
-  return Exec("zeros", {}, a);
+  return Exec("zeros", {}, FactoryAttrs(&shape, o));
 }
 Tensor Session::ones(std::vector<int64_t> shape, const Options& o) const {
-  Attrs a{{"size", shape}};
-  AddFactoryOptions(o, &a);
-  return Exec("ones", {}, a);
+  return Exec("ones", {}, FactoryAttrs(&shape, o));
 }
 Tensor Session::full(std::vector<int64_t> shape, Scalar value, const Options& o) const {
-  Attrs a{{"size", shape}, {"fill_value", value.attr()}};
-  AddFactoryOptions(o, &a);
-  return Exec("full", {}, a);
+  return Exec("full", {}, FactoryAttrs(&shape, o, {{"fill_value", value.attr()}}));
 }
 Tensor Session::rand(std::vector<int64_t> shape, const Options& o) const {
-  Attrs a{{"size", shape}};
-  AddFactoryOptions(o, &a);
-  return Exec("rand", {}, a);
+  return Exec("rand", {}, FactoryAttrs(&shape, o));
 }
 Tensor Session::randn(std::vector<int64_t> shape, const Options& o) const {
-  Attrs a{{"size", shape}};
-  AddFactoryOptions(o, &a);
-  return Exec("randn", {}, a);
+  return Exec("randn", {}, FactoryAttrs(&shape, o));
 }
 Tensor Session::arange(Scalar end, const Options& o) const { return arange(0, end, 1, o); }
 Tensor Session::arange(Scalar start, Scalar end, Scalar step, const Options& o) const {
-  Attrs a{{"start", start.attr()}, {"end", end.attr()}, {"step", step.attr()}};
-  AddFactoryOptions(o, &a);
-  return Exec("arange", {}, a);
+  return Exec("arange", {},
+              FactoryAttrs(nullptr, o,
+                           {{"start", start.attr()}, {"end", end.attr()}, {"step", step.attr()}}));
 }
 
 Tensor Session::tensor(const std::string& literal, const Options& o,
@@ -359,29 +356,19 @@ Tensor Session::tensor(const std::vector<double>& values, std::vector<int64_t> s
 }
 
 Tensor Session::empty_like(const Tensor& t, const Options& o) const {
-  Attrs a;
-  AddFactoryOptions(o, &a);
-  return Exec("empty_like", {t}, a);
+  return Exec("empty_like", {t}, FactoryAttrs(nullptr, o));
 }
 Tensor Session::zeros_like(const Tensor& t, const Options& o) const {
-  Attrs a;
-  AddFactoryOptions(o, &a);
-  return Exec("zeros_like", {t}, a);
+  return Exec("zeros_like", {t}, FactoryAttrs(nullptr, o));
 }
 Tensor Session::ones_like(const Tensor& t, const Options& o) const {
-  Attrs a;
-  AddFactoryOptions(o, &a);
-  return Exec("ones_like", {t}, a);
+  return Exec("ones_like", {t}, FactoryAttrs(nullptr, o));
 }
 Tensor Session::rand_like(const Tensor& t, const Options& o) const {
-  Attrs a;
-  AddFactoryOptions(o, &a);
-  return Exec("rand_like", {t}, a);
+  return Exec("rand_like", {t}, FactoryAttrs(nullptr, o));
 }
 Tensor Session::randn_like(const Tensor& t, const Options& o) const {
-  Attrs a;
-  AddFactoryOptions(o, &a);
-  return Exec("randn_like", {t}, a);
+  return Exec("randn_like", {t}, FactoryAttrs(nullptr, o));
 }
 
 Tensor Session::add(const Tensor& a, const Tensor& b, Tensor* out) const {
@@ -528,24 +515,16 @@ Tensor Tensor::mean(std::vector<int64_t> d, bool keepdim) const {
 Tensor Tensor::matmul(const Tensor& o) const { return Op("matmul", {o}); }
 
 Tensor Tensor::new_empty(std::vector<int64_t> s, const Options& o) const {
-  Attrs a{{"size", s}};
-  AddFactoryOptions(o, &a);
-  return Op("new_empty", {}, a);
+  return Op("new_empty", {}, FactoryAttrs(&s, o));
 }
 Tensor Tensor::new_zeros(std::vector<int64_t> s, const Options& o) const {
-  Attrs a{{"size", s}};
-  AddFactoryOptions(o, &a);
-  return Op("new_zeros", {}, a);
+  return Op("new_zeros", {}, FactoryAttrs(&s, o));
 }
 Tensor Tensor::new_ones(std::vector<int64_t> s, const Options& o) const {
-  Attrs a{{"size", s}};
-  AddFactoryOptions(o, &a);
-  return Op("new_ones", {}, a);
+  return Op("new_ones", {}, FactoryAttrs(&s, o));
 }
 Tensor Tensor::new_full(std::vector<int64_t> s, Scalar v, const Options& o) const {
-  Attrs a{{"size", s}, {"fill_value", v.attr()}};
-  AddFactoryOptions(o, &a);
-  return Op("new_full", {}, a);
+  return Op("new_full", {}, FactoryAttrs(&s, o, {{"fill_value", v.attr()}}));
 }
 
 Tensor operator+(const Tensor& a, const Tensor& b) { return a.add(b); }
