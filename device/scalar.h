@@ -4,6 +4,7 @@
 #define TENSORD_DEVICE_SCALAR_H_
 
 #include <cstdint>
+#include <type_traits>
 #include <string>
 #include <variant>
 
@@ -32,7 +33,12 @@ class Scalar {
     return std::get<bool>(v_) ? 1.0 : 0.0;
   }
   int64_t ToInt() const {
-    if (auto* f = std::get_if<double>(&v_)) return static_cast<int64_t>(*f);
+    if (auto* f = std::get_if<double>(&v_)) {
+      // NaN and out-of-range values become INT64_MIN, as x86 (and so
+      // PyTorch) converts them, without undefined behaviour.
+      if (!(*f >= -0x1p63 && *f < 0x1p63)) return INT64_MIN;
+      return static_cast<int64_t>(*f);
+    }
     if (auto* i = std::get_if<int64_t>(&v_)) return *i;
     return std::get<bool>(v_) ? 1 : 0;
   }

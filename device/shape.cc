@@ -108,7 +108,12 @@ bool ComputeViewStrides(std::span<const int64_t> old_shape, std::span<const int6
     return true;
   }
   if (Numel(old_shape) == 0) {
-    *out = ContiguousStrides(new_shape);
+    // As PyTorch: an empty tensor viewed as its own shape keeps its strides.
+    if (std::equal(old_shape.begin(), old_shape.end(), new_shape.begin(), new_shape.end())) {
+      out->assign(old_strides.begin(), old_strides.end());
+    } else {
+      *out = ContiguousStrides(new_shape);
+    }
     return true;
   }
   // Walk chunks of old dims that are contiguous with each other and match

@@ -85,7 +85,7 @@ absl::StatusOr<Tensor> Tensor::Slice(int64_t dim, int64_t start, int64_t end, in
   end = std::clamp<int64_t>(end, start, size);
   Shape sh = shape_;
   Strides st = strides_;
-  sh[*d] = (end - start + step - 1) / step;
+  sh[*d] = end > start ? (end - start - 1) / step + 1 : 0;  // no overflow for a huge step
   st[*d] = strides_[*d] * step;
   return WithMeta(std::move(sh), std::move(st), offset_ + start * strides_[*d]);
 }
@@ -177,9 +177,9 @@ absl::StatusOr<Tensor> Tensor::Unsqueeze(int64_t dim) const {
 }
 
 absl::StatusOr<Tensor> Tensor::Squeeze(int64_t dim) const {
-  if (shape_.empty()) return *this;
-  absl::StatusOr<int64_t> d = WrapDim(dim, this->dim());
+  absl::StatusOr<int64_t> d = WrapDim(dim, this->dim());  // rank 0 accepts 0 and -1
   if (!d.ok()) return d.status();
+  if (shape_.empty()) return *this;
   if (shape_[*d] != 1) return *this;
   Shape sh = shape_;
   Strides st = strides_;

@@ -24,16 +24,15 @@ constexpr size_t kAlignment = 64;
 
 absl::Status CheckSameShape(const Tensor& x, const Tensor& y, const char* what) {
   if (x.shape() == y.shape()) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(what, ": shapes differ: ",
-                                                 ShapeToString(x.shape()), " vs ",
-                                                 ShapeToString(y.shape())));
+  return absl::InvalidArgumentError(absl::StrCat(
+      what, ": shapes differ: ", ShapeToString(x.shape()), " vs ", ShapeToString(y.shape())));
 }
 
 absl::Status CheckDType(const Tensor& t, DType want, const char* what) {
   if (t.dtype() == want) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(what, " has dtype ",
-                                                 std::string(DTypeName(t.dtype())),
-                                                 ", expected ", std::string(DTypeName(want))));
+                                                 std::string(DTypeName(t.dtype())), ", expected ",
+                                                 std::string(DTypeName(want))));
 }
 
 absl::Status CheckContiguous(const Tensor& t, const char* what) {
@@ -62,9 +61,8 @@ absl::StatusOr<HostView> CpuBackend::Host(const Tensor& t, const char* what) con
         absl::StrCat(what, " lives on ", t.device().ToString(), ", not on the cpu backend"));
   }
   if (t.strides().size() != t.shape().size()) {
-    return absl::InvalidArgumentError(absl::StrCat(what, " has ", t.shape().size(),
-                                                   " dims but ", t.strides().size(),
-                                                   " strides"));
+    return absl::InvalidArgumentError(absl::StrCat(what, " has ", t.shape().size(), " dims but ",
+                                                   t.strides().size(), " strides"));
   }
   const int64_t itemsize = static_cast<int64_t>(ItemSize(t.dtype()));
   char* base = static_cast<char*>(Data(t.storage()));
@@ -86,10 +84,10 @@ absl::StatusOr<HostView> CpuBackend::Host(const Tensor& t, const char* what) con
   int64_t end_byte = 0;
   overflow |= __builtin_mul_overflow(hi + 1, itemsize, &end_byte);
   if (overflow || lo < 0 || static_cast<uint64_t>(end_byte) > t.storage().nbytes()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, " (shape ", ShapeToString(t.shape()), ", stride ", ShapeToString(t.strides()),
-        ", offset ", t.offset(), ") reaches outside its storage of ", t.storage().nbytes(),
-        " bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " (shape ", ShapeToString(t.shape()), ", stride ",
+                     ShapeToString(t.strides()), ", offset ", t.offset(),
+                     ") reaches outside its storage of ", t.storage().nbytes(), " bytes"));
   }
   return HostView{base + t.offset() * itemsize, t.shape(), t.strides(), t.dtype()};
 }
@@ -97,12 +95,13 @@ absl::StatusOr<HostView> CpuBackend::Host(const Tensor& t, const char* what) con
 absl::StatusOr<std::shared_ptr<Storage>> CpuBackend::Allocate(size_t nbytes) {
   void* ptr = nullptr;
   if (nbytes <= SIZE_MAX - kAlignment) {
-    const size_t rounded = std::max(kAlignment, (nbytes + kAlignment - 1) / kAlignment * kAlignment);
+    const size_t rounded =
+        std::max(kAlignment, (nbytes + kAlignment - 1) / kAlignment * kAlignment);
     ptr = std::aligned_alloc(kAlignment, rounded);
   }
   if (ptr == nullptr) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "out of host memory allocating ", nbytes, " bytes: free tensors or lower the size"));
+    return absl::ResourceExhaustedError(absl::StrCat("out of host memory allocating ", nbytes,
+                                                     " bytes: free tensors or lower the size"));
   }
   return std::make_shared<Storage>(this, ptr, nbytes);
 }
@@ -143,8 +142,7 @@ absl::Status CpuBackend::Unary(UnaryOp op, const Tensor& in, const Tensor& out) 
   return UnaryKernel(op, i, o);
 }
 
-absl::Status CpuBackend::Binary(BinaryOp op, const Tensor& a, const Tensor& b,
-                                const Tensor& out) {
+absl::Status CpuBackend::Binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
   TD_RETURN_IF_ERROR(CheckSameShape(a, out, "Binary (a, out)"));
   TD_RETURN_IF_ERROR(CheckSameShape(b, out, "Binary (b, out)"));
   TD_RETURN_IF_ERROR(CheckDType(b, a.dtype(), "Binary: b"));
@@ -162,16 +160,15 @@ absl::Status CpuBackend::Reduce(ReduceOp op, const Tensor& in, std::span<const i
   Shape want = in.shape();
   for (size_t i = 0; i < dims.size(); ++i) {
     if (dims[i] < 0 || dims[i] >= in.dim() || (i > 0 && dims[i] <= dims[i - 1])) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "Reduce: dims ", ShapeToString(dims), " must be sorted, unique and within [0, ",
-          in.dim(), ")"));
+      return absl::InvalidArgumentError(absl::StrCat("Reduce: dims ", ShapeToString(dims),
+                                                     " must be sorted, unique and within [0, ",
+                                                     in.dim(), ")"));
     }
     want[dims[i]] = 1;
   }
   if (out.shape() != want) {
-    return absl::InvalidArgumentError(absl::StrCat("Reduce: out has shape ",
-                                                   ShapeToString(out.shape()), ", expected ",
-                                                   ShapeToString(want)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Reduce: out has shape ", ShapeToString(out.shape()), ", expected ", ShapeToString(want)));
   }
   TD_ASSIGN_OR_RETURN(const HostView i, Host(in, "Reduce: in"));
   TD_ASSIGN_OR_RETURN(const HostView o, Host(out, "Reduce: out"));
@@ -182,10 +179,10 @@ absl::Status CpuBackend::Matmul(const Tensor& a, const Tensor& b, const Tensor& 
   const bool ranks_ok = a.dim() == 3 && b.dim() == 3 && out.dim() == 3;
   if (!ranks_ok || a.shape()[0] != b.shape()[0] || a.shape()[2] != b.shape()[1] ||
       out.shape() != Shape{a.shape()[0], a.shape()[1], b.shape()[2]}) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Matmul: expected a [B, M, K], b [B, K, N], out [B, M, N]; got a ",
-        ShapeToString(a.shape()), ", b ", ShapeToString(b.shape()), ", out ",
-        ShapeToString(out.shape())));
+    return absl::InvalidArgumentError(
+        absl::StrCat("Matmul: expected a [B, M, K], b [B, K, N], out [B, M, N]; got a ",
+                     ShapeToString(a.shape()), ", b ", ShapeToString(b.shape()), ", out ",
+                     ShapeToString(out.shape())));
   }
   TD_RETURN_IF_ERROR(CheckDType(b, a.dtype(), "Matmul: b"));
   TD_RETURN_IF_ERROR(CheckDType(out, a.dtype(), "Matmul: out"));

@@ -22,9 +22,9 @@ constexpr char kBoolSubMessage[] =
     "`logical_xor()` operator instead.";
 
 absl::Status NeedsFloat(const char* name, DType t) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      name, "(): not implemented for '", std::string(DTypeName(t)),
-      "' tensors: promote the input to a floating-point dtype first"));
+  return absl::InvalidArgumentError(
+      absl::StrCat(name, "(): not implemented for '", std::string(DTypeName(t)),
+                   "' tensors: promote the input to a floating-point dtype first"));
 }
 
 // out = Op(in), computed in ComputeType<T> and rounded on store.
@@ -72,8 +72,7 @@ absl::Status RunBinary(const char* name, const HostView& a, const HostView& b,
       }
       using C = ComputeType<T>;
       using Out = std::conditional_t<kWritesBool<Op>, bool, T>;
-      Map<Out, T, T>([](T x, T y) { return Cast<Out>(Op{}(Cast<C>(x), Cast<C>(y))); }, out, a,
-                     b);
+      Map<Out, T, T>([](T x, T y) { return Cast<Out>(Op{}(Cast<C>(x), Cast<C>(y))); }, out, a, b);
       return absl::OkStatus();
     }
   });
@@ -87,13 +86,12 @@ struct UnaryEntry {
 };
 // Indexed by UnaryOp.
 constexpr UnaryEntry kUnaryTable[] = {
-    {UnaryOp::kNeg, "neg", &RunUnary<NegOp>},  {UnaryOp::kAbs, "abs", &RunUnary<AbsOp>},
-    {UnaryOp::kExp, "exp", &RunUnary<ExpOp>},  {UnaryOp::kLog, "log", &RunUnary<LogOp>},
+    {UnaryOp::kNeg, "neg", &RunUnary<NegOp>},    {UnaryOp::kAbs, "abs", &RunUnary<AbsOp>},
+    {UnaryOp::kExp, "exp", &RunUnary<ExpOp>},    {UnaryOp::kLog, "log", &RunUnary<LogOp>},
     {UnaryOp::kSqrt, "sqrt", &RunUnary<SqrtOp>},
 };
 
-using BinaryFn = absl::Status (*)(const char*, const HostView&, const HostView&,
-                                  const HostView&);
+using BinaryFn = absl::Status (*)(const char*, const HostView&, const HostView&, const HostView&);
 struct BinaryEntry {
   BinaryOp op;
   const char* name;
@@ -156,8 +154,7 @@ absl::Status UnaryKernel(UnaryOp op, const HostView& in, const HostView& out) {
   return e->fn(e->name, in, out);
 }
 
-absl::Status BinaryKernel(BinaryOp op, const HostView& a, const HostView& b,
-                          const HostView& out) {
+absl::Status BinaryKernel(BinaryOp op, const HostView& a, const HostView& b, const HostView& out) {
   const BinaryEntry* e = Lookup(kBinaryTable, op);
   if (e == nullptr) return absl::InvalidArgumentError("unknown binary op");
   return e->fn(e->name, a, b, out);

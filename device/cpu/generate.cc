@@ -108,8 +108,7 @@ absl::Status ArangeKernel(const Scalar& start, const Scalar& step, const HostVie
   });
 }
 
-absl::Status RandomKernel(RandomOp op, double p0, double p1, Generator& gen,
-                          const HostView& out) {
+absl::Status RandomKernel(RandomOp op, double p0, double p1, Generator& gen, const HostView& out) {
   return DispatchDType(out.dtype, [&]<typename T>() -> absl::Status {
     if constexpr (!kIsFloat<T>) {
       return absl::InvalidArgumentError(absl::StrCat(

@@ -19,8 +19,7 @@ namespace tensord::device::cpu {
 absl::Status FillKernel(const HostView& out, const Scalar& value);
 absl::Status CopyKernel(const HostView& src, const HostView& out);
 absl::Status UnaryKernel(UnaryOp op, const HostView& in, const HostView& out);
-absl::Status BinaryKernel(BinaryOp op, const HostView& a, const HostView& b,
-                          const HostView& out);
+absl::Status BinaryKernel(BinaryOp op, const HostView& a, const HostView& b, const HostView& out);
 
 // reduce.cc
 absl::Status ReduceKernel(ReduceOp op, const HostView& in, std::span<const int64_t> dims,
@@ -33,8 +32,7 @@ absl::Status MatmulKernel(const HostView& a, const HostView& b, const HostView& 
 
 // generate.cc
 absl::Status ArangeKernel(const Scalar& start, const Scalar& step, const HostView& out);
-absl::Status RandomKernel(RandomOp op, double p0, double p1, Generator& gen,
-                          const HostView& out);
+absl::Status RandomKernel(RandomOp op, double p0, double p1, Generator& gen, const HostView& out);
 
 }  // namespace tensord::device::cpu
 

@@ -188,8 +188,7 @@ void MatmulTyped(const HostView& a, const HostView& b, const HostView& out,
 
 absl::Status MatmulKernel(const HostView& a, const HostView& b, const HostView& out,
                           bool out_aliases_input) {
-  DispatchDType(out.dtype,
-                [&]<typename T>() { MatmulTyped<T>(a, b, out, out_aliases_input); });
+  DispatchDType(out.dtype, [&]<typename T>() { MatmulTyped<T>(a, b, out, out_aliases_input); });
   return absl::OkStatus();
 }
 

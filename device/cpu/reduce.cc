@@ -52,8 +52,7 @@ void Fold(const HostView& in, std::span<const int64_t> dims, const HostView& out
   const Strides acc_strides = ContiguousStrides(out.shape);
   Strides acc_in_strides = acc_strides;
   for (int64_t d : dims) acc_in_strides[d] = 0;
-  const HostView acc_in{reinterpret_cast<char*>(acc.data()), in.shape, acc_in_strides,
-                        kAccDType};
+  const HostView acc_in{reinterpret_cast<char*>(acc.data()), in.shape, acc_in_strides, kAccDType};
   ForEachRow<2>(in.shape, {&acc_in, &in},
                 [&op](const RowPtrs<2>& p, const RowSteps<2>& s, int64_t n) {
                   A* a = reinterpret_cast<A*>(p[0]);
@@ -61,8 +60,8 @@ void Fold(const HostView& in, std::span<const int64_t> dims, const HostView& out
                     *a = FoldRow<T>(op, *a, p[1], s[1], n);
                   } else if (s[0] == static_cast<int64_t>(sizeof(A)) &&
                              s[1] == static_cast<int64_t>(sizeof(T))) {
-                    const T* x = reinterpret_cast<const T*>(p[1]);
-                    for (int64_t j = 0; j < n; ++j) a[j] = op(a[j], Cast<A>(x[j]));
+                    internal::UnitRow([&op](A acc, T v) { return op(acc, Cast<A>(v)); }, a, n,
+                                      static_cast<const A*>(a), reinterpret_cast<const T*>(p[1]));
                   } else {
                     for (int64_t j = 0; j < n; ++j) {
                       A& r = *reinterpret_cast<A*>(p[0] + j * s[0]);

@@ -82,8 +82,10 @@ struct NegOp {
   static constexpr bool kSupports = !kIsBool<T>;
   template <typename C>
   C operator()(C x) const {
-    if constexpr (kIsInt<C>) return WrapSub(C{0}, x);
-    else return -x;
+    if constexpr (kIsInt<C>)
+      return WrapSub(C{0}, x);
+    else
+      return -x;
   }
 };
 struct AbsOp {
@@ -91,28 +93,37 @@ struct AbsOp {
   static constexpr bool kSupports = true;
   template <typename C>
   C operator()(C x) const {
-    if constexpr (kIsInt<C>) return x < 0 ? WrapSub(C{0}, x) : x;
-    else if constexpr (kIsBool<C>) return x;
-    else return std::abs(x);
+    if constexpr (kIsInt<C>)
+      return x < 0 ? WrapSub(C{0}, x) : x;
+    else if constexpr (kIsBool<C>)
+      return x;
+    else
+      return std::abs(x);
   }
 };
 struct ExpOp {
   template <typename T>
   static constexpr bool kSupports = kIsFloat<T>;
   template <typename C>
-  C operator()(C x) const { return std::exp(x); }
+  C operator()(C x) const {
+    return std::exp(x);
+  }
 };
 struct LogOp {
   template <typename T>
   static constexpr bool kSupports = kIsFloat<T>;
   template <typename C>
-  C operator()(C x) const { return std::log(x); }
+  C operator()(C x) const {
+    return std::log(x);
+  }
 };
 struct SqrtOp {
   template <typename T>
   static constexpr bool kSupports = kIsFloat<T>;
   template <typename C>
-  C operator()(C x) const { return std::sqrt(x); }
+  C operator()(C x) const {
+    return std::sqrt(x);
+  }
 };
 
 // Binary ops, applied to ComputeType<T>. Bool add/mul are logical or/and
@@ -122,9 +133,12 @@ struct AddOp {
   static constexpr bool kSupports = true;
   template <typename C>
   auto operator()(C a, C b) const {
-    if constexpr (kIsInt<C>) return WrapAdd(a, b);
-    else if constexpr (kIsBool<C>) return a || b;
-    else return a + b;
+    if constexpr (kIsInt<C>)
+      return WrapAdd(a, b);
+    else if constexpr (kIsBool<C>)
+      return a || b;
+    else
+      return a + b;
   }
 };
 struct SubOp {
@@ -132,8 +146,10 @@ struct SubOp {
   static constexpr bool kSupports = !kIsBool<T>;
   template <typename C>
   C operator()(C a, C b) const {
-    if constexpr (kIsInt<C>) return WrapSub(a, b);
-    else return a - b;
+    if constexpr (kIsInt<C>)
+      return WrapSub(a, b);
+    else
+      return a - b;
   }
 };
 struct MulOp {
@@ -141,9 +157,12 @@ struct MulOp {
   static constexpr bool kSupports = true;
   template <typename C>
   auto operator()(C a, C b) const {
-    if constexpr (kIsInt<C>) return WrapMul(a, b);
-    else if constexpr (kIsBool<C>) return a && b;
-    else return a * b;
+    if constexpr (kIsInt<C>)
+      return WrapMul(a, b);
+    else if constexpr (kIsBool<C>)
+      return a && b;
+    else
+      return a * b;
   }
 };
 // True division for floats; integers truncate toward zero (the kernel has
@@ -153,9 +172,12 @@ struct DivOp {
   static constexpr bool kSupports = true;
   template <typename C>
   C operator()(C a, C b) const {
-    if constexpr (kIsInt<C>) return b == -1 ? WrapSub(C{0}, a) : static_cast<C>(a / b);
-    else if constexpr (kIsBool<C>) return a;  // b is true
-    else return a / b;
+    if constexpr (kIsInt<C>)
+      return b == -1 ? WrapSub(C{0}, a) : static_cast<C>(a / b);
+    else if constexpr (kIsBool<C>)
+      return a;  // b is true
+    else
+      return a / b;
   }
 };
 // NaN in either operand propagates, as torch.maximum / torch.minimum.
@@ -164,8 +186,10 @@ struct MaximumOp {
   static constexpr bool kSupports = true;
   template <typename C>
   C operator()(C a, C b) const {
-    if constexpr (kIsFloat<C>) return (a != a || a > b) ? a : b;
-    else return a > b ? a : b;
+    if constexpr (kIsFloat<C>)
+      return (a != a || a > b) ? a : b;
+    else
+      return a > b ? a : b;
   }
 };
 struct MinimumOp {
@@ -173,8 +197,10 @@ struct MinimumOp {
   static constexpr bool kSupports = true;
   template <typename C>
   C operator()(C a, C b) const {
-    if constexpr (kIsFloat<C>) return (a != a || a < b) ? a : b;
-    else return a < b ? a : b;
+    if constexpr (kIsFloat<C>)
+      return (a != a || a < b) ? a : b;
+    else
+      return a < b ? a : b;
   }
 };
 // Comparisons write bool.
@@ -183,7 +209,9 @@ struct CompareOp {
   template <typename T>
   static constexpr bool kSupports = true;
   template <typename C>
-  bool operator()(C a, C b) const { return Cmp{}(a, b); }
+  bool operator()(C a, C b) const {
+    return Cmp{}(a, b);
+  }
 };
 using EqOp = CompareOp<std::equal_to<>>;
 using NeOp = CompareOp<std::not_equal_to<>>;
@@ -201,39 +229,55 @@ inline constexpr bool kWritesBool<CompareOp<Cmp>> = true;
 // Reductions over AccType<T>: an identity and an associative combine.
 struct SumReduce {
   template <typename A>
-  static A Identity() { return A{0}; }
+  static A Identity() {
+    return A{0};
+  }
   template <typename A>
   A operator()(A acc, A x) const {
-    if constexpr (kIsInt<A>) return WrapAdd(acc, x);
-    else return acc + x;
+    if constexpr (kIsInt<A>)
+      return WrapAdd(acc, x);
+    else
+      return acc + x;
   }
 };
 struct ProdReduce {
   template <typename A>
-  static A Identity() { return A{1}; }
+  static A Identity() {
+    return A{1};
+  }
   template <typename A>
   A operator()(A acc, A x) const {
-    if constexpr (kIsInt<A>) return WrapMul(acc, x);
-    else return acc * x;
+    if constexpr (kIsInt<A>)
+      return WrapMul(acc, x);
+    else
+      return acc * x;
   }
 };
 struct MaxReduce {
   template <typename A>
   static A Identity() {
-    if constexpr (kIsFloat<A>) return -std::numeric_limits<A>::infinity();
-    else return std::numeric_limits<A>::lowest();
+    if constexpr (kIsFloat<A>)
+      return -std::numeric_limits<A>::infinity();
+    else
+      return std::numeric_limits<A>::lowest();
   }
   template <typename A>
-  A operator()(A acc, A x) const { return (x > acc || x != x) ? x : acc; }
+  A operator()(A acc, A x) const {
+    return (x > acc || x != x) ? x : acc;
+  }
 };
 struct MinReduce {
   template <typename A>
   static A Identity() {
-    if constexpr (kIsFloat<A>) return std::numeric_limits<A>::infinity();
-    else return std::numeric_limits<A>::max();
+    if constexpr (kIsFloat<A>)
+      return std::numeric_limits<A>::infinity();
+    else
+      return std::numeric_limits<A>::max();
   }
   template <typename A>
-  A operator()(A acc, A x) const { return (x < acc || x != x) ? x : acc; }
+  A operator()(A acc, A x) const {
+    return (x < acc || x != x) ? x : acc;
+  }
 };
 
 }  // namespace tensord::device::cpu
