@@ -61,6 +61,18 @@ absl::Status CheckNoInternalOverlap(const OpDef& op, const Tensor& t) {
   return absl::OkStatus();
 }
 
+// Errors name the op and what it was given: "add([5, 3] float32, [4, 2]
+// float32): ...", keeping the code.
+absl::Status Annotate(const OpDef& op, std::span<const Tensor> inputs, const absl::Status& s) {
+  std::vector<std::string> args;
+  for (const Tensor& t : inputs) {
+    args.push_back(absl::StrCat(device::ShapeToString(t.shape()), " ",
+                                device::DTypeName(t.dtype())));
+  }
+  return absl::Status(s.code(), absl::StrCat(op.name, "(", absl::StrJoin(args, ", "), "): ",
+                                             s.message()));
+}
+
 }  // namespace
 
 absl::StatusOr<DispatchResult> Dispatch(const device::Context& ctx, absl::string_view name,
@@ -78,7 +90,9 @@ absl::StatusOr<DispatchResult> Dispatch(const device::Context& ctx, absl::string
     TD_ASSIGN_OR_RETURN(fwd, OpRegistry::Global().Find(op->inplace_of));
   }
   if (op->kind == OpKind::kWritesSelf) TD_RETURN_IF_ERROR(CheckNoInternalOverlap(*op, inputs[0]));
-  TD_ASSIGN_OR_RETURN(std::vector<Tensor> results, fwd->forward(OpCall{ctx, inputs, attrs}));
+  absl::StatusOr<std::vector<Tensor>> forward = fwd->forward(OpCall{ctx, inputs, attrs});
+  if (!forward.ok()) return Annotate(*op, inputs, forward.status());
+  std::vector<Tensor> results = *std::move(forward);
 
   DispatchResult r;
   if (!op->inplace_of.empty()) {

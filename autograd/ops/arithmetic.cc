@@ -16,12 +16,11 @@ using device::Operand;
 using device::Tensor;
 
 // The second operand: the second input tensor, or the "other" attribute.
-absl::StatusOr<Operand> Other(const OpCall& c, absl::string_view op) {
+absl::StatusOr<Operand> Other(const OpCall& c) {
   const bool has_tensor = c.inputs.size() > 1, has_scalar = c.attrs.Has("other");
   if (has_tensor == has_scalar) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        op, "() needs exactly one second operand: a second input tensor or the attribute "
-            "other=<number>"));
+    return absl::InvalidArgumentError(
+        "needs exactly one second operand: a second input tensor or the attribute other=<number>");
   }
   if (has_tensor) return Operand(c.inputs[1]);
   return Operand(c.attrs.Scalar("other"));
@@ -40,13 +39,12 @@ OpDef AddLike(std::string name, BinaryOp op, std::string doc) {
       .attrs = {OtherAttr(), ScalarAttr("alpha", AttrValue(int64_t{1}),
                                         "multiplier for other")},
       .forward = [name, op](const OpCall& c) -> absl::StatusOr<std::vector<Tensor>> {
-        TD_ASSIGN_OR_RETURN(Operand other, Other(c, name));
+        TD_ASSIGN_OR_RETURN(Operand other, Other(c));
         const device::Scalar alpha = c.attrs.Scalar("alpha");
         const DType result = device::ResultType({c.inputs[0], other});
         if (alpha.is_floating() && !device::IsFloating(result)) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              name, ": for integral input tensors, argument alpha must not be a floating point "
-                    "number"));
+          return absl::InvalidArgumentError(
+              "for integral input tensors, argument alpha must not be a floating point number");
         }
         Tensor scaled;
         if (alpha.ToDouble() != 1.0) {
@@ -75,7 +73,7 @@ OpDef Simple(std::string name, BinaryOp op, std::string doc, bool true_division)
       .attrs = {OtherAttr()},
       .forward = [name, op, true_division](const OpCall& c)
           -> absl::StatusOr<std::vector<Tensor>> {
-        TD_ASSIGN_OR_RETURN(Operand other, Other(c, name));
+        TD_ASSIGN_OR_RETURN(Operand other, Other(c));
         DType dtype = device::ResultType({c.inputs[0], other});
         // Integers divide into the default float dtype, as torch.div does.
         if (true_division && !device::IsFloating(dtype)) dtype = device::kDefaultFloat;

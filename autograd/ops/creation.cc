@@ -25,10 +25,10 @@ using DefaultDType = std::function<DType(const OpCall&)>;
 
 DType FloatDefault(const OpCall&) { return device::kDefaultFloat; }
 
-absl::Status RequireFloating(absl::string_view op, DType dtype) {
+absl::Status RequireFloating(DType dtype) {
   if (device::IsFloating(dtype)) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
-      op, "() is only implemented for floating-point dtypes, got ", device::DTypeName(dtype),
+      "only implemented for floating-point dtypes, got ", device::DTypeName(dtype),
       ": pass dtype=float32 or float64"));
 }
 
@@ -91,9 +91,9 @@ void RegisterFactory(const std::string& name, const std::string& what, Filler fi
 
 absl::Status FillWith(const Tensor& t, const device::Scalar& v) { return t.backend().Fill(t, v); }
 
-absl::Status FillRandom(absl::string_view op, device::RandomOp kind, const OpCall& c,
+absl::Status FillRandom(device::RandomOp kind, const OpCall& c,
                         const Tensor& t) {
-  TD_RETURN_IF_ERROR(RequireFloating(op, t.dtype()));
+  TD_RETURN_IF_ERROR(RequireFloating(t.dtype()));
   return t.backend().Random(kind, 0.0, 1.0,
                             c.ctx.generator(), t);
 }
@@ -118,13 +118,13 @@ const bool kRegistered = [] {
   RegisterFactory(
       "rand", "of values drawn uniformly from [0, 1) by the session's generator",
       [](const OpCall& c, const Tensor& t) {
-        return FillRandom("rand", device::RandomOp::kUniform, c, t);
+        return FillRandom(device::RandomOp::kUniform, c, t);
       },
       {}, FloatDefault, false);
   RegisterFactory(
       "randn", "of values drawn from the standard normal distribution by the session's generator",
       [](const OpCall& c, const Tensor& t) {
-        return FillRandom("randn", device::RandomOp::kNormal, c, t);
+        return FillRandom(device::RandomOp::kNormal, c, t);
       },
       {}, FloatDefault, false);
   return true;
@@ -138,20 +138,20 @@ absl::StatusOr<std::vector<Tensor>> Arange(const OpCall& c) {
   const DType dtype = c.attrs.DType("dtype").value_or(all_int ? DType::kInt64
                                                               : device::kDefaultFloat);
   const double s = start.ToDouble(), e = end.ToDouble(), st = step.ToDouble();
-  if (st == 0) return absl::InvalidArgumentError("arange: step must be nonzero");
+  if (st == 0) return absl::InvalidArgumentError("step must be nonzero");
   if (!std::isfinite(s) || !std::isfinite(e)) {
-    return absl::InvalidArgumentError("arange: unsupported range: start and end must be finite");
+    return absl::InvalidArgumentError("unsupported range: start and end must be finite");
   }
   if ((st > 0 && e < s) || (st < 0 && e > s)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "arange: upper bound and larger bound inconsistent with step sign (start ", s, ", end ",
+        "upper bound and larger bound inconsistent with step sign (start ", s, ", end ",
         e, ", step ", st, ")"));
   }
   const double n = all_int ? static_cast<double>((end.ToInt() - start.ToInt() + step.ToInt() -
                                                   (step.ToInt() > 0 ? 1 : -1)) /
                                                  step.ToInt())
                            : std::ceil((e - s) / st);
-  if (n > 9.0e18) return absl::InvalidArgumentError("arange: the range has too many elements");
+  if (n > 9.0e18) return absl::InvalidArgumentError("the range has too many elements");
   TD_ASSIGN_OR_RETURN(device::Device dev, DeviceFrom(c.attrs, c.ctx.default_device()));
   const std::vector<int64_t> shape = {static_cast<int64_t>(n)};
   TD_ASSIGN_OR_RETURN(Tensor t, c.ctx.Empty(shape, dtype, dev));

@@ -29,7 +29,7 @@ TENSORD_REGISTER_OP(OpDef{
     .forward = [](const OpCall& c) -> absl::StatusOr<std::vector<Tensor>> {
       if (c.inputs[0].dim() != 2 || c.inputs[1].dim() != 2) {
         return absl::InvalidArgumentError(absl::StrCat(
-            "mm: expected 2-D matrices, got ", device::ShapeToString(c.inputs[0].shape()),
+            "expected 2-D matrices, got ", device::ShapeToString(c.inputs[0].shape()),
             " and ", device::ShapeToString(c.inputs[1].shape()), ": use matmul for other ranks"));
       }
       TD_ASSIGN_OR_RETURN(Tensor out, device::Matmul(c.ctx, c.inputs[0], c.inputs[1]));

@@ -126,7 +126,9 @@ class LikeCases : public OpTest {
     EXPECT_EQ(same.dtype(), DType::kFloat64);
     Tensor f = Run1(op, {base}, {{"dtype", DType::kFloat32}});
     EXPECT_EQ(f.dtype(), DType::kFloat32);
-    if (!std::isnan(expect_each)) EXPECT_THAT(Values(f), ::testing::Each(expect_each));
+    if (!std::isnan(expect_each)) {
+      EXPECT_THAT(Values(f), ::testing::Each(expect_each));
+    }
   }
 };
 
@@ -156,7 +158,9 @@ class NewCases : public OpTest {
     Tensor t = Run1(op, {base}, extra);
     EXPECT_THAT(Shape(t), ElementsAre(5, 3));
     EXPECT_EQ(t.dtype(), DType::kFloat64);
-    if (!std::isnan(each)) EXPECT_THAT(Values(t), ::testing::Each(each));
+    if (!std::isnan(each)) {
+      EXPECT_THAT(Values(t), ::testing::Each(each));
+    }
     extra["dtype"] = DType::kInt32;
     EXPECT_EQ(Run1(op, {base}, extra).dtype(), DType::kInt32);
   }

@@ -1,0 +1,410 @@
+// The tensorctl command line and the blitz examples, run as subprocesses
+// against a real tensord: create/tensor/exec/show/size/item/describe/ls/rm/
+// seed/ops/help/close, `--help` on every subcommand, errors (non-zero exit,
+// the daemon's message on stderr), named sessions persisting between
+// invocations, client/examples/blitz.sh and the C++ blitz program.
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/daemon_fixture.h"
+
+namespace tensord::testing {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+constexpr char kZerosLong[] =
+    "tensor([[0, 0, 0],\n"
+    "        [0, 0, 0],\n"
+    "        [0, 0, 0],\n"
+    "        [0, 0, 0],\n"
+    "        [0, 0, 0]])\n";
+
+// The Python lines the blitz examples echo, in order.
+const std::vector<std::string> kBlitzSteps = {
+    "torch.empty(5, 3)",
+    "torch.rand(5, 3)",
+    "torch.zeros(5, 3, dtype=torch.long)",
+    "torch.tensor([5.5, 3])",
+    "x = torch.zeros(5, 3, dtype=torch.double)",
+    "x = x.new_ones(5, 3, dtype=torch.double)",
+    "x",
+    "x = torch.randn_like(x, dtype=torch.float)",
+    "x",
+    "x.size()",
+    "y = torch.rand(5, 3)",
+    "x + y",
+    "torch.add(x, y)",
+    "result = torch.empty(5, 3)",
+    "torch.add(x, y, out=result)",
+    "result",
+    "y.add_(x)",
+    "y",
+    "x[:, 1]",
+    "x = torch.randn(4, 4)",
+    "y = x.view(16)",
+    "z = x.view(-1, 8)",
+    "x.size(), y.size(), z.size()",
+    "x = torch.randn(1)",
+    "x",
+    "x.item()",
+};
+
+std::string Describe(const ProcessResult& r) {
+  return "exit " + std::to_string(r.exit_code) + (r.timed_out ? " (timed out)" : "") +
+         "\n--- stdout ---\n" + r.out + "--- stderr ---\n" + r.err;
+}
+
+struct Step {
+  std::string python;
+  std::string output;  // what followed the step line, newline-terminated lines
+};
+
+// Splits blitz output into its ">>> " steps; section headers and blank lines
+// are dropped.
+std::vector<Step> ParseSteps(const std::string& text) {
+  std::vector<Step> steps;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(">>> ", 0) == 0) {
+      steps.push_back(Step{line.substr(4), ""});
+    } else if (line.empty() || line.rfind("## ", 0) == 0) {
+      continue;
+    } else if (!steps.empty()) {
+      steps.back().output += line + "\n";
+    }
+  }
+  return steps;
+}
+
+// Checks what every blitz variant must print.
+void CheckBlitzOutput(const std::string& text) {
+  EXPECT_THAT(text, HasSubstr("## Tensors\n"));
+  EXPECT_THAT(text, HasSubstr("## Operations\n"));
+  long step_lines = 0;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) step_lines += line.rfind(">>> ", 0) == 0;
+  EXPECT_EQ(step_lines, static_cast<long>(kBlitzSteps.size()));
+  const std::vector<Step> steps = ParseSteps(text);
+  std::vector<std::string> names;
+  for (const Step& s : steps) names.push_back(s.python);
+  ASSERT_EQ(names, kBlitzSteps) << text;
+  ASSERT_EQ(std::count(text.begin(), text.end(), '>'), 3 * static_cast<long>(kBlitzSteps.size()))
+      << "stray '>' in the output";
+
+  auto out = [&](size_t i) -> const std::string& { return steps.at(i).output; };
+  EXPECT_THAT(out(0), StartsWith("tensor([[")) << "torch.empty";
+  EXPECT_THAT(out(1), StartsWith("tensor([[")) << "torch.rand";
+  EXPECT_EQ(out(2), kZerosLong);
+  EXPECT_EQ(out(3), "tensor([5.5000, 3.0000])\n");
+  EXPECT_EQ(out(4), "");
+  EXPECT_EQ(out(5), "");
+  EXPECT_EQ(out(6),
+            "tensor([[1., 1., 1.],\n"
+            "        [1., 1., 1.],\n"
+            "        [1., 1., 1.],\n"
+            "        [1., 1., 1.],\n"
+            "        [1., 1., 1.]], dtype=torch.float64)\n");
+  EXPECT_THAT(out(8), StartsWith("tensor([[")) << "randn_like";
+  EXPECT_THAT(out(8), Not(HasSubstr("dtype="))) << "randn_like(dtype=torch.float) is float32";
+  EXPECT_EQ(out(9), "torch.Size([5, 3])\n");
+  // x + y, torch.add, out=result and y after y.add_(x) all print the same.
+  EXPECT_THAT(out(11), StartsWith("tensor([["));
+  EXPECT_EQ(std::count(out(11).begin(), out(11).end(), '\n'), 5);
+  EXPECT_EQ(out(12), out(11));
+  EXPECT_EQ(out(15), out(11));
+  EXPECT_EQ(out(17), out(11));
+  // x[:, 1] is a 1-D tensor of 5 values.
+  EXPECT_THAT(out(18), StartsWith("tensor(["));
+  EXPECT_THAT(out(18), Not(StartsWith("tensor([[")));
+  EXPECT_EQ(std::count(out(18).begin(), out(18).end(), ','), 4) << out(18);
+  EXPECT_EQ(out(22), "torch.Size([4, 4]) torch.Size([16]) torch.Size([2, 8])\n");
+  // x = torch.randn(1); x; x.item(): the item is the printed value unrounded.
+  const std::string x = out(24), item = out(25);
+  ASSERT_THAT(x, StartsWith("tensor(["));
+  const double shown = std::stod(x.substr(8));
+  const double value = std::stod(item);
+  EXPECT_NEAR(shown, value, 0.00005 + 1e-12) << x << item;
+  EXPECT_GT(item.size(), 8u) << "item() prints full precision: " << item;
+}
+
+class TensorctlTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { daemon_ = new TensordDaemon(); }
+  static void TearDownTestSuite() {
+    delete daemon_;
+    daemon_ = nullptr;
+  }
+  void SetUp() override {
+    const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    session_ = std::string("ctl-") + info->name();
+  }
+
+  // tensorctl ARGS... in this test's named session.
+  ProcessResult Ctl(std::vector<std::string> args, const std::string& session = "") const {
+    args.insert(args.begin(), TensorctlBinary());
+    return RunProcess(args, {{"TENSORD_ADDR", daemon_->address()},
+                             {"TENSORD_SESSION", session.empty() ? session_ : session}});
+  }
+  // Same, and it must succeed; returns stdout.
+  std::string Ok(std::vector<std::string> args, const std::string& session = "") const {
+    std::string joined;
+    for (const std::string& a : args) joined += " " + a;
+    const ProcessResult r = Ctl(std::move(args), session);
+    EXPECT_EQ(r.exit_code, 0) << "tensorctl" << joined << "\n" << Describe(r);
+    EXPECT_EQ(r.err, "") << "tensorctl" << joined;
+    return r.out;
+  }
+  // Same, and it must fail; returns stderr.
+  std::string Fails(std::vector<std::string> args) const {
+    std::string joined;
+    for (const std::string& a : args) joined += " " + a;
+    const ProcessResult r = Ctl(std::move(args));
+    EXPECT_NE(r.exit_code, 0) << "tensorctl" << joined << "\n" << Describe(r);
+    EXPECT_EQ(r.out, "") << "tensorctl" << joined;
+    EXPECT_THAT(r.err, StartsWith("tensorctl: ")) << "tensorctl" << joined;
+    return r.err;
+  }
+
+  static TensordDaemon* daemon_;
+  std::string session_;
+};
+TensordDaemon* TensorctlTest::daemon_ = nullptr;
+
+TEST_F(TensorctlTest, CreateShowSizeItemDescribe) {
+  EXPECT_EQ(Ok({"create", "z", "zeros", "5", "3", "--dtype", "long", "--show"}), kZerosLong);
+  EXPECT_EQ(Ok({"show", "z"}), kZerosLong);
+  EXPECT_EQ(Ok({"size", "z"}), "torch.Size([5, 3])\n");
+  EXPECT_EQ(Ok({"tensor", "v", "[5.5, 3]", "--show"}), "tensor([5.5000, 3.0000])\n");
+  EXPECT_EQ(Ok({"tensor", "s", "[2.5]"}), "");
+  EXPECT_EQ(Ok({"item", "s"}), "2.5\n");
+  EXPECT_EQ(Ok({"tensor", "n", "7"}), "");
+  EXPECT_EQ(Ok({"item", "n"}), "7\n");
+  EXPECT_EQ(Ok({"show", "v", "n"}), "tensor([5.5000, 3.0000])\ntensor(7)\n");
+  EXPECT_EQ(Ok({"size", "z", "v", "n"}),
+            "torch.Size([5, 3]) torch.Size([2]) torch.Size([])\n");
+  EXPECT_EQ(Ok({"create", "f", "full", "2", "--fill", "1.5", "--dtype", "double", "--show"}),
+            "tensor([1.5000, 1.5000], dtype=torch.float64)\n");
+  EXPECT_EQ(Ok({"create", "o", "ones", "2", "2"}), "");
+  EXPECT_EQ(Ok({"show", "o"}), "tensor([[1., 1.],\n        [1., 1.]])\n");
+  const std::string d = Ok({"describe", "z"});
+  EXPECT_THAT(d, AllOf(HasSubstr("name: z\n"), HasSubstr("size: torch.Size([5, 3])\n"),
+                       HasSubstr("stride: (3, 1)\n"), HasSubstr("dtype: torch.int64\n"),
+                       HasSubstr("device: cpu\n"), HasSubstr("nbytes: 120\n")));
+}
+
+TEST_F(TensorctlTest, ExecPrintsOrBindsResults) {
+  Ok({"tensor", "x", "[[1., 2., 3.], [4., 5., 6.]]"});
+  Ok({"tensor", "y", "[[0.5, 0.5, 0.5], [1., 1., 1.]]"});
+  const std::string sum =
+      "tensor([[1.5000, 2.5000, 3.5000],\n"
+      "        [5.0000, 6.0000, 7.0000]])\n";
+  EXPECT_EQ(Ok({"exec", "add", "x", "y"}), sum);
+  EXPECT_EQ(Ok({"exec", "add", "x", "y", "-o", "z"}), "");
+  EXPECT_EQ(Ok({"show", "z"}), sum);
+  EXPECT_EQ(Ok({"exec", "add", "x", "y", "-o", "w", "--show"}), sum);
+  // out=: written into an existing tensor.
+  Ok({"create", "result", "empty", "2", "3"});
+  EXPECT_EQ(Ok({"exec", "add", "x", "y", "--out", "result"}), "");
+  EXPECT_EQ(Ok({"show", "result"}), sum);
+  // In place.
+  EXPECT_EQ(Ok({"exec", "add_", "y", "x"}), "");
+  EXPECT_EQ(Ok({"show", "y"}), sum);
+  // Attributes.
+  EXPECT_EQ(Ok({"exec", "add", "x", "y", "alpha=2"}),
+            "tensor([[ 4.,  7., 10.],\n"
+            "        [14., 17., 20.]])\n");
+  EXPECT_EQ(Ok({"exec", "mul", "x", "other=2"}),
+            "tensor([[ 2.,  4.,  6.],\n"
+            "        [ 8., 10., 12.]])\n");
+  EXPECT_EQ(Ok({"exec", "index", "x", "spec=:, 1"}), "tensor([2., 5.])\n");
+  EXPECT_EQ(Ok({"exec", "sum", "x"}), "tensor(21.)\n");
+  EXPECT_EQ(Ok({"exec", "mean", "x"}), "tensor(3.5000)\n");
+  EXPECT_EQ(Ok({"exec", "sum", "x", "dim=0"}), "tensor([5., 7., 9.])\n");
+  EXPECT_EQ(Ok({"exec", "t", "x"}),
+            "tensor([[1., 4.],\n"
+            "        [2., 5.],\n"
+            "        [3., 6.]])\n");
+  Ok({"exec", "t", "x", "-o", "xt"});
+  EXPECT_EQ(Ok({"exec", "matmul", "x", "xt"}),
+            "tensor([[14., 32.],\n"
+            "        [32., 77.]])\n");
+  // Views.
+  Ok({"create", "a", "randn", "4", "4"});
+  EXPECT_EQ(Ok({"exec", "view", "a", "size=16", "-o", "b"}), "");
+  EXPECT_EQ(Ok({"exec", "view", "a", "size=-1,8", "-o", "c"}), "");
+  EXPECT_EQ(Ok({"size", "a", "b", "c"}),
+            "torch.Size([4, 4]) torch.Size([16]) torch.Size([2, 8])\n");
+  // A view shares storage: zeroing b zeroes a.
+  Ok({"exec", "zero_", "b"});
+  EXPECT_EQ(Ok({"exec", "sum", "a"}), "tensor(0.)\n");
+  // Type promotion: int64 + float32 is float32.
+  Ok({"tensor", "i", "[1, 2, 3]"});
+  Ok({"tensor", "g", "[0.5, 0.25, 1.]"});
+  EXPECT_EQ(Ok({"exec", "add", "i", "g"}), "tensor([1.5000, 2.2500, 4.0000])\n");
+  EXPECT_EQ(Ok({"exec", "add", "i", "other=2"}), "tensor([3, 4, 5])\n");
+}
+
+TEST_F(TensorctlTest, LsAndRm) {
+  Ok({"create", "a", "zeros", "2", "3", "--dtype", "long"});
+  Ok({"tensor", "b", "[1.5]"});
+  const std::string ls = Ok({"ls"});
+  EXPECT_THAT(ls, HasSubstr("a\ttorch.Size([2, 3])\ttorch.int64\tcpu\n"));
+  EXPECT_THAT(ls, HasSubstr("b\ttorch.Size([1])\ttorch.float32\tcpu\n"));
+  EXPECT_EQ(std::count(ls.begin(), ls.end(), '\n'), 2) << ls;
+  EXPECT_EQ(Ok({"rm", "a"}), "");
+  EXPECT_EQ(Ok({"ls"}), "b\ttorch.Size([1])\ttorch.float32\tcpu\n");
+  const std::string err = Fails({"show", "a"});
+  EXPECT_THAT(err, AllOf(HasSubstr("NOT_FOUND"), HasSubstr("'a'")));
+  // A bad name among several releases nothing.
+  Fails({"rm", "b", "nosuch"});
+  EXPECT_THAT(Ok({"ls"}), HasSubstr("b\t"));
+  Ok({"rm", "b"});
+  EXPECT_EQ(Ok({"ls"}), "");
+}
+
+TEST_F(TensorctlTest, OpsAndHelp) {
+  const std::string ops = Ok({"ops"});
+  for (const char* op : {"add(self, other?)\t", "add_(", "matmul(self, other)\t", "view(self)\t",
+                         "index(self)\t", "sum(self)\t", "mean(self)\t", "rand()\t",
+                         "randn_like(self)\t", "new_ones(self)\t", "copy_(self, src)\t"}) {
+    EXPECT_THAT(ops, HasSubstr(op));
+  }
+  const std::string help = Ok({"help", "add"});
+  EXPECT_THAT(help, AllOf(StartsWith("add(self, other?)\n"), HasSubstr("alpha: scalar = 1"),
+                          HasSubstr("in-place: add_"), HasSubstr("supports --out NAME")));
+  EXPECT_THAT(Ok({"help", "view"}), HasSubstr("returns a view sharing the input's storage"));
+  const std::string err = Fails({"help", "frob"});
+  EXPECT_THAT(err, AllOf(HasSubstr("NOT_FOUND"), HasSubstr("unknown op 'frob'")));
+}
+
+TEST_F(TensorctlTest, HelpWorksOnEverySubcommand) {
+  const ProcessResult top = RunProcess({TensorctlBinary(), "--help"});
+  EXPECT_EQ(top.exit_code, 0) << Describe(top);
+  EXPECT_THAT(top.out, HasSubstr("Usage"));
+  const std::vector<std::string> subs = {"create", "tensor", "exec", "show", "size",
+                                         "item",   "describe", "ls", "rm",   "seed",
+                                         "ops",    "help",   "close"};
+  for (const std::string& sub : subs) {
+    EXPECT_THAT(top.out, HasSubstr("\n  " + sub + " ")) << sub << " is not listed";
+    // No daemon is needed (nor contacted) for --help.
+    const ProcessResult r = RunProcess({TensorctlBinary(), sub, "--help"},
+                                       {{"TENSORD_ADDR", "127.0.0.1:1"}});
+    EXPECT_EQ(r.exit_code, 0) << sub << "\n" << Describe(r);
+    EXPECT_THAT(r.out, HasSubstr("Usage")) << sub;
+    EXPECT_THAT(r.out, HasSubstr(" " + sub)) << sub;
+  }
+  // No subcommand, or an unknown one, is a usage error.
+  EXPECT_NE(RunProcess({TensorctlBinary()}).exit_code, 0);
+  EXPECT_NE(RunProcess({TensorctlBinary(), "frobnicate"}).exit_code, 0);
+}
+
+TEST_F(TensorctlTest, ErrorsExitNonZeroWithTheDaemonsMessage) {
+  Ok({"create", "x", "zeros", "5", "3"});
+  Ok({"create", "y", "zeros", "4", "2"});
+  EXPECT_THAT(Fails({"exec", "frob", "x"}),
+              AllOf(HasSubstr("NOT_FOUND"), HasSubstr("unknown op 'frob'")));
+  EXPECT_THAT(Fails({"exec", "add", "x", "nosuch"}),
+              AllOf(HasSubstr("NOT_FOUND"), HasSubstr("no tensor named 'nosuch'")));
+  EXPECT_THAT(Fails({"show", "nosuch"}), HasSubstr("'nosuch'"));
+  EXPECT_THAT(Fails({"exec", "add", "x", "y", "bogus=3"}),
+              AllOf(HasSubstr("INVALID_ARGUMENT"), HasSubstr("'bogus'"), HasSubstr("alpha")));
+  EXPECT_THAT(Fails({"exec", "view", "x", "size=abc"}), HasSubstr("'abc' is not an integer"));
+  EXPECT_THAT(Fails({"exec", "add", "x", "y"}),
+              AllOf(HasSubstr("INVALID_ARGUMENT"), HasSubstr("[5, 3]"), HasSubstr("[4, 2]")));
+  EXPECT_THAT(Fails({"exec", "view", "x", "size=7"}), HasSubstr("[7]"));
+  EXPECT_THAT(Fails({"create", "b", "zeros", "2", "--dtype", "float33"}), HasSubstr("float33"));
+  EXPECT_THAT(Fails({"create", "b", "zeros", "-2", "3"}), HasSubstr("-2"));
+  EXPECT_THAT(Fails({"tensor", "b", "[1, [2]]"}), HasSubstr("literal"));
+  EXPECT_THAT(Fails({"exec", "index", "x", "spec=:, x"}), HasSubstr("':, x'"));
+  EXPECT_THAT(Fails({"item", "x"}), HasSubstr("15 elements"));
+  // Failed commands left the session as it was.
+  EXPECT_EQ(Ok({"size", "x", "y"}), "torch.Size([5, 3]) torch.Size([4, 2])\n");
+  EXPECT_THAT(Fails({"show", "b"}), HasSubstr("NOT_FOUND"));
+  // No daemon at the address: a clear message.
+  const ProcessResult r = RunProcess({TensorctlBinary(), "--addr", "127.0.0.1:1", "ls"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("cannot reach tensord at 127.0.0.1:1"));
+}
+
+TEST_F(TensorctlTest, NamedSessionPersistsBetweenInvocations) {
+  Ok({"tensor", "keep", "[1, 2, 3]"});
+  EXPECT_EQ(Ok({"show", "keep"}), "tensor([1, 2, 3])\n");
+  Ok({"exec", "mul_", "keep", "other=2"});
+  EXPECT_EQ(Ok({"show", "keep"}), "tensor([2, 4, 6])\n");
+  // Another session name does not see it; --session overrides the env.
+  const ProcessResult other = Ctl({"show", "keep"}, session_ + "-other");
+  EXPECT_NE(other.exit_code, 0) << Describe(other);
+  EXPECT_EQ(Ok({"--session", session_, "show", "keep"}, session_ + "-other"),
+            "tensor([2, 4, 6])\n");
+  // Closing the session drops its tensors.
+  Ok({"close"});
+  EXPECT_THAT(Fails({"show", "keep"}), HasSubstr("NOT_FOUND"));
+  EXPECT_EQ(Ok({"ls"}), "");
+}
+
+TEST_F(TensorctlTest, SeedMakesRandReproducible) {
+  Ok({"seed", "3"});
+  const std::string a = Ok({"exec", "rand", "size=6"});
+  const std::string b = Ok({"exec", "rand", "size=6"});
+  Ok({"seed", "3"});
+  EXPECT_EQ(Ok({"exec", "rand", "size=6"}), a);
+  EXPECT_EQ(Ok({"exec", "rand", "size=6"}), b);
+  EXPECT_NE(a, b);
+  EXPECT_THAT(a, StartsWith("tensor([0."));
+}
+
+TEST_F(TensorctlTest, BlitzScriptPrintsEveryStep) {
+  const ProcessResult r =
+      RunProcess({"/bin/bash", BlitzScript()}, {{"TENSORD_ADDR", daemon_->address()},
+                                                {"TENSORD_SESSION", session_},
+                                                {"TENSORCTL", TensorctlBinary()}},
+                 std::chrono::seconds(60));
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.err, "");
+  CheckBlitzOutput(r.out);
+  // The script closes its session at the end.
+  EXPECT_EQ(Ok({"ls"}), "");
+}
+
+TEST_F(TensorctlTest, BlitzProgramPrintsEveryStep) {
+  const ProcessResult r = RunProcess({BlitzBinary(), daemon_->address()});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.err, "");
+  CheckBlitzOutput(r.out);
+  // TENSORD_ADDR is used without an argument.
+  const ProcessResult env = RunProcess({BlitzBinary()}, {{"TENSORD_ADDR", daemon_->address()}});
+  EXPECT_EQ(env.exit_code, 0) << Describe(env);
+  // Both start from manual_seed(0) and run the same ops in the same order, so
+  // everything but the uninitialized torch.empty prints the same.
+  const ProcessResult script =
+      RunProcess({"/bin/bash", BlitzScript()}, {{"TENSORD_ADDR", daemon_->address()},
+                                                {"TENSORD_SESSION", session_},
+                                                {"TENSORCTL", TensorctlBinary()}},
+                 std::chrono::seconds(60));
+  ASSERT_EQ(script.exit_code, 0) << Describe(script);
+  const std::vector<Step> a = ParseSteps(r.out), b = ParseSteps(script.out);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 1; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].output, b[i].output) << "step " << a[i].python;
+  }
+  // Without a daemon it fails with a clear message.
+  const ProcessResult down = RunProcess({BlitzBinary(), "127.0.0.1:1"});
+  EXPECT_NE(down.exit_code, 0);
+  EXPECT_THAT(down.err, HasSubstr("cannot reach tensord"));
+}
+
+}  // namespace
+}  // namespace tensord::testing
