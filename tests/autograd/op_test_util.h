@@ -23,9 +23,9 @@ class OpTest : public ::testing::Test {
   // A tensor of `shape` holding `values` (given as doubles) in `dtype`.
   device::Tensor Make(const std::vector<double>& values, std::vector<int64_t> shape,
                       device::DType dtype = device::DType::kFloat32) {
-    absl::StatusOr<device::Tensor> t = device::FromHost(
-        ctx_, values.data(), values.size() * sizeof(double), shape, device::DType::kFloat64,
-        device::Device::Cpu());
+    absl::StatusOr<device::Tensor> t =
+        device::FromHost(ctx_, values.data(), values.size() * sizeof(double), shape,
+                         device::DType::kFloat64, device::Device::Cpu());
     EXPECT_TRUE(t.ok()) << t.status();
     absl::StatusOr<device::Tensor> c = device::To(ctx_, *t, dtype);
     EXPECT_TRUE(c.ok()) << c.status();

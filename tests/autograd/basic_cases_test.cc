@@ -1,13 +1,14 @@
-// One or more checked cases for every op in the registry. OP_CASE records
-// which op a case covers; EveryRegisteredOpHasACase fails for any op added
-// without a test here. Expected values follow PyTorch's semantics.
+// Cases for the foundation ops: factories, add/sub/mul/div/neg, sum/mean,
+// matmul, views and copies, and the dispatcher's own checks. Expected values
+// follow PyTorch's semantics.
 #include <cmath>
+#include <limits>
 #include <set>
 #include <string>
 
 #include "autograd/op_registry.h"
 #include "gmock/gmock.h"
-#include "tests/autograd/op_test_util.h"
+#include "tests/autograd/op_cases.h"
 
 namespace tensord::autograd::testing {
 namespace {
@@ -18,24 +19,7 @@ using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 
-std::set<std::string>& Covered() {
-  static auto* covered = new std::set<std::string>;
-  return *covered;
-}
-
-class OpCases : public OpTest {};
-
-#define OP_CASE(op, name)                                                            \
-  [[maybe_unused]] static const bool kCovered##name = (Covered().insert(op), true); \
-  TEST_F(OpCases, name)
-
-TEST(OpRegistryCoverage, EveryRegisteredOpHasACase) {
-  std::vector<std::string> missing;
-  for (const OpDef* op : OpRegistry::Global().List()) {
-    if (!Covered().contains(op->name)) missing.push_back(op->name);
-  }
-  EXPECT_THAT(missing, ::testing::IsEmpty()) << "ops without a case in op_cases_test.cc";
-}
+auto& Covered() { return CoveredOps(); }
 
 std::vector<int64_t> Shape(const Tensor& t) { return t.shape(); }
 
@@ -101,7 +85,8 @@ OP_CASE("arange", Arange) {
   Tensor f = Run1("arange", {}, {{"start", int64_t{1}}, {"end", 2.5}, {"step", 0.5}});
   EXPECT_EQ(f.dtype(), DType::kFloat32);
   EXPECT_THAT(Values(f), ElementsAre(1.0, 1.5, 2.0));
-  Tensor down = Run1("arange", {}, {{"start", int64_t{5}}, {"end", int64_t{0}}, {"step", int64_t{-2}}});
+  Tensor down =
+      Run1("arange", {}, {{"start", int64_t{5}}, {"end", int64_t{0}}, {"step", int64_t{-2}}});
   EXPECT_THAT(Values(down), ElementsAre(5, 3, 1));
   EXPECT_EQ(Run("arange", {}, {{"end", int64_t{5}}, {"step", int64_t{0}}}).status().code(),
             absl::StatusCode::kInvalidArgument);
@@ -132,7 +117,7 @@ class LikeCases : public OpTest {
   }
 };
 
-#define LIKE_CASE(op, name, value)                                                   \
+#define LIKE_CASE(op, name, value)                                                  \
   [[maybe_unused]] static const bool kCovered##name = (Covered().insert(op), true); \
   TEST_F(LikeCases, name) { Check(op, value); }
 
@@ -166,7 +151,7 @@ class NewCases : public OpTest {
   }
 };
 
-#define NEW_CASE(op, name, extra, value)                                             \
+#define NEW_CASE(op, name, extra, value)                                            \
   [[maybe_unused]] static const bool kCovered##name = (Covered().insert(op), true); \
   TEST_F(NewCases, name) { Check(op, extra, value); }
 
@@ -496,6 +481,166 @@ OP_CASE("zero_", Zero) {
   EXPECT_EQ(Run("zero_", {expanded}).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// ---- error paths -------------------------------------------------------------
+
+OP_ERROR_CASE(FactoriesRejectBadSizes, "empty", "zeros", "ones", "full", "rand", "randn") {
+  for (const char* op : {"empty", "zeros", "ones", "full", "rand", "randn"}) {
+    std::map<std::string, AttrValue> attrs{{"size", std::vector<int64_t>{3, -2}}};
+    if (std::string(op) == "full") attrs["fill_value"] = 1.0;
+    auto r = Run(op, {}, attrs);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << op;
+    EXPECT_THAT(r.status().message(), HasSubstr(op));
+    EXPECT_THAT(r.status().message(), HasSubstr("[3, -2]"));
+    attrs.erase("size");
+    EXPECT_EQ(Run(op, {}, attrs).status().code(), absl::StatusCode::kInvalidArgument) << op;
+  }
+}
+
+OP_ERROR_CASE(LikeFactoriesRejectBadDTypeAndDevice, "empty_like", "zeros_like", "ones_like",
+              "rand_like", "randn_like", "full_like") {
+  Tensor base = Make({1, 2}, {2});
+  for (const char* op :
+       {"empty_like", "zeros_like", "ones_like", "rand_like", "randn_like", "full_like"}) {
+    std::map<std::string, AttrValue> attrs{{"dtype", std::string("float33")}};
+    if (std::string(op) == "full_like") attrs["fill_value"] = 1.0;
+    EXPECT_EQ(Run(op, {base}, attrs).status().code(), absl::StatusCode::kInvalidArgument) << op;
+    attrs.erase("dtype");
+    attrs["device"] = std::string("tpu");
+    EXPECT_EQ(Run(op, {base}, attrs).status().code(), absl::StatusCode::kInvalidArgument) << op;
+    EXPECT_EQ(Run(op, {}, {}).status().code(), absl::StatusCode::kInvalidArgument) << op;
+  }
+  // rand_like of an integer tensor, as torch.rand_like(torch.tensor([1])).
+  EXPECT_EQ(Run("rand_like", {Make({1}, {1}, DType::kInt64)}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+OP_ERROR_CASE(NewFactoriesRejectBadSizes, "new_empty", "new_zeros", "new_ones", "new_full") {
+  Tensor base = Make({1}, {1});
+  for (const char* op : {"new_empty", "new_zeros", "new_ones", "new_full"}) {
+    std::map<std::string, AttrValue> attrs{{"size", std::vector<int64_t>{-1}}};
+    if (std::string(op) == "new_full") attrs["fill_value"] = 1.0;
+    EXPECT_EQ(Run(op, {base}, attrs).status().code(), absl::StatusCode::kInvalidArgument) << op;
+  }
+}
+
+OP_ERROR_CASE(ArangeAndSeedRejectBadAttrs, "arange", "manual_seed") {
+  EXPECT_EQ(Run("arange", {}, {{"end", int64_t{5}}, {"step", int64_t{0}}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Run("arange", {}, {{"end", std::numeric_limits<double>::infinity()}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Run("manual_seed", {}, {{"seed", 1.5}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+OP_ERROR_CASE(BinaryOpsRejectImpossibleBroadcasts, "add", "add_", "sub", "sub_", "mul", "mul_",
+              "div", "div_") {
+  Tensor a = Make(std::vector<double>(15, 1), {5, 3});
+  Tensor b = Make(std::vector<double>(8, 1), {4, 2});
+  for (const char* op : {"add", "add_", "sub", "sub_", "mul", "mul_", "div", "div_"}) {
+    auto r = Run(op, {a, b});
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << op;
+    EXPECT_THAT(r.status().message(), HasSubstr(op));
+    EXPECT_THAT(r.status().message(), HasSubstr("[5, 3]"));
+    EXPECT_THAT(r.status().message(), HasSubstr("[4, 2]"));
+  }
+  // Bool subtraction is refused as in PyTorch.
+  Tensor t = Make({1, 0}, {2}, DType::kBool);
+  EXPECT_EQ(Run("sub", {t, t}).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+OP_ERROR_CASE(NegRejectsBool, "neg", "neg_") {
+  Tensor t = Make({1, 0}, {2}, DType::kBool);
+  EXPECT_EQ(Run("neg", {t}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Run("neg_", {t}).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+OP_ERROR_CASE(ReductionsRejectBadDims, "sum", "mean") {
+  Tensor a = Make({1, 2, 3, 4}, {2, 2});
+  for (const char* op : {"sum", "mean"}) {
+    auto r = Run(op, {a}, {{"dim", std::vector<int64_t>{2}}});
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << op;
+    EXPECT_THAT(r.status().message(), HasSubstr("Dimension out of range"));
+    EXPECT_EQ(Run(op, {a}, {{"dim", std::vector<int64_t>{0, -2}}}).status().code(),
+              absl::StatusCode::kInvalidArgument);
+  }
+}
+
+OP_ERROR_CASE(ProductsRejectMismatchedShapes, "matmul", "mm") {
+  Tensor a = Make(std::vector<double>(15, 1), {5, 3});
+  Tensor b = Make(std::vector<double>(8, 1), {4, 2});
+  for (const char* op : {"matmul", "mm"}) {
+    auto r = Run(op, {a, b});
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << op;
+    EXPECT_THAT(r.status().message(), HasSubstr("5x3 and 4x2"));
+  }
+  EXPECT_EQ(Run("matmul", {a, Make({1, 1, 1}, {3}, DType::kFloat64)}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Run("matmul", {Run1("sum", {a}), b}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+OP_ERROR_CASE(ReshapesRejectImpossibleSizes, "view", "reshape", "expand") {
+  Tensor a = Make(std::vector<double>(15, 1), {5, 3});
+  for (const char* op : {"view", "reshape", "expand"}) {
+    auto r = Run(op, {a}, {{"size", std::vector<int64_t>{4, 4}}});
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << op;
+    EXPECT_THAT(r.status().message(), HasSubstr("[5, 3]"));
+  }
+  EXPECT_EQ(Run("view", {a}, {{"size", std::vector<int64_t>{-1, -1}}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+OP_ERROR_CASE(ViewsRejectOutOfRangeDims, "select", "slice", "index", "transpose", "permute",
+              "unsqueeze", "squeeze", "t", "t_") {
+  Tensor a = Make(std::vector<double>(6, 1), {2, 3});
+  EXPECT_EQ(Run("select", {a}, {{"dim", int64_t{2}}, {"index", int64_t{0}}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Run("select", {a}, {{"dim", int64_t{1}}, {"index", int64_t{-4}}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Run("slice", {a}, {{"dim", int64_t{5}}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Run("slice", {a}, {{"step", int64_t{0}}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Run("index", {a}, {{"spec", std::string("0, 0, 0")}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Run("transpose", {a}, {{"dim0", int64_t{0}}, {"dim1", int64_t{2}}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Run("permute", {a}, {{"dims", std::vector<int64_t>{0}}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Run("unsqueeze", {a}, {{"dim", int64_t{4}}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Run("squeeze", {a}, {{"dim", int64_t{-3}}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  Tensor three = Make(std::vector<double>(8, 1), {2, 2, 2});
+  EXPECT_EQ(Run("t", {three}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Run("t_", {three}).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+OP_ERROR_CASE(CopiesRejectBadArguments, "contiguous", "clone", "to") {
+  Tensor a = Make({1, 2}, {2});
+  EXPECT_EQ(Run("contiguous", {}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Run("clone", {a, a}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Run("to", {a}, {{"dtype", std::string("complex64")}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Run("to", {a}, {{"device", std::string("cuda:3")}}).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+OP_ERROR_CASE(WritesRejectBadTargets, "copy_", "fill_", "zero_") {
+  Tensor a = Make({1, 2}, {2});
+  EXPECT_EQ(Run("copy_", {a, Make({1, 2, 3}, {3})}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Run("fill_", {a}).status().code(), absl::StatusCode::kInvalidArgument);
+  Tensor expanded = Run1("expand", {Make({1}, {1})}, {{"size", std::vector<int64_t>{3}}});
+  for (const char* op : {"fill_", "zero_"}) {
+    std::map<std::string, AttrValue> attrs;
+    if (std::string(op) == "fill_") attrs["value"] = 1.0;
+    EXPECT_EQ(Run(op, {expanded}, attrs).status().code(), absl::StatusCode::kInvalidArgument);
+  }
+  EXPECT_EQ(Run("copy_", {expanded, a.WithMeta({1}, {1}, 0)}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 // ---- the dispatcher itself ---------------------------------------------------
 
 TEST_F(OpTest, UnknownOpIsNotFound) {
@@ -514,7 +659,8 @@ TEST_F(OpTest, AttributesAreChecked) {
   EXPECT_THAT(missing.status().message(), HasSubstr("size"));
   auto wrong = Run("view", {x}, {{"size", std::string("abc")}});
   EXPECT_EQ(wrong.status().code(), absl::StatusCode::kInvalidArgument);
-  auto dtype = Run("zeros", {}, {{"size", std::vector<int64_t>{1}}, {"dtype", std::string("float33")}});
+  auto dtype =
+      Run("zeros", {}, {{"size", std::vector<int64_t>{1}}, {"dtype", std::string("float33")}});
   EXPECT_EQ(dtype.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(dtype.status().message(), HasSubstr("float33"));
 }
@@ -528,7 +674,8 @@ TEST_F(OpTest, InputCountIsChecked) {
 TEST_F(OpTest, SizesAreChecked) {
   auto neg = Run("zeros", {}, {{"size", std::vector<int64_t>{2, -1}}});
   EXPECT_EQ(neg.status().code(), absl::StatusCode::kInvalidArgument);
-  auto overflow = Run("zeros", {}, {{"size", std::vector<int64_t>{int64_t{1} << 40, int64_t{1} << 40}}});
+  auto overflow =
+      Run("zeros", {}, {{"size", std::vector<int64_t>{int64_t{1} << 40, int64_t{1} << 40}}});
   EXPECT_EQ(overflow.status().code(), absl::StatusCode::kInvalidArgument);
   device::Context small(&gen_, device::Device::Cpu(), device::Limits{.max_tensor_bytes = 1024});
   std::map<std::string, AttrValue> attrs{{"size", std::vector<int64_t>{100, 100}}};
