@@ -50,6 +50,31 @@ class Backend {
   virtual absl::Status Arange(const Scalar& start, const Scalar& step, const Tensor& out) = 0;
   virtual absl::Status Random(RandomOp op, double p0, double p1, Generator& gen,
                               const Tensor& out) = 0;
+  // out = cond ? a : b elementwise; cond is bool; a, b and out share a dtype;
+  // all have out's shape (broadcast inputs are expanded views).
+  virtual absl::Status Where(const Tensor& cond, const Tensor& a, const Tensor& b,
+                             const Tensor& out) = 0;
+  // Max or min (op is kMax or kMin) of `in` along `dim` with its int64
+  // index: values (in's dtype) and indices have in's shape with dim set to 1.
+  // The first occurrence wins; a NaN wins over numbers (PyTorch's rule).
+  virtual absl::Status ArgReduce(ReduceOp op, const Tensor& in, int64_t dim,
+                                 const Tensor& values, const Tensor& indices) = 0;
+  // Inclusive scan along dim (op is kSum or kProd): out[.., i, ..] combines
+  // in[.., 0..i, ..]. in and out share shape and dtype.
+  virtual absl::Status Scan(ReduceOp op, const Tensor& in, int64_t dim, const Tensor& out) = 0;
+  // torch.gather: out[i][j] = in[index[i][j]][j] for dim 0 (likewise for
+  // other dims). index is int64 with out's shape; an index outside
+  // [-size, size) of in's dim is INVALID_ARGUMENT and nothing is written.
+  virtual absl::Status Gather(const Tensor& in, int64_t dim, const Tensor& index,
+                              const Tensor& out) = 0;
+  // torch.scatter_ / scatter_add_: out[index[i][j]][j] = (or +=) src[i][j]
+  // for dim 0. index is int64 with src's shape; bounds as in Gather.
+  virtual absl::Status Scatter(ScatterMode mode, int64_t dim, const Tensor& index,
+                               const Tensor& src, const Tensor& out) = 0;
+  // The number of nonzero (true) elements of `in`.
+  virtual absl::StatusOr<int64_t> CountNonzero(const Tensor& in) = 0;
+  // Their coordinates in row-major order: out is int64 [count, in.dim()].
+  virtual absl::Status Nonzero(const Tensor& in, const Tensor& out) = 0;
 
  protected:
   static void* Data(const Storage& s) { return s.ptr_; }

@@ -189,6 +189,33 @@ absl::StatusOr<Tensor> ReduceTensor(const Context& ctx, ReduceOp op, const Tenso
   return out.View(squeezed);
 }
 
+absl::StatusOr<Tensor> WhereTensor(const Context& ctx, const Tensor& cond, const Operand& a,
+                                   const Operand& b) {
+  if (cond.dtype() != DType::kBool) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "where expected condition to be a boolean tensor, but got a tensor with dtype ",
+        DTypeName(cond.dtype()), ": compare it first, e.g. x > 0"));
+  }
+  const DType dtype = ResultType({a, b});
+  auto prepare = [&](const Operand& o) -> absl::StatusOr<Tensor> {
+    if (o.tensor != nullptr) {
+      TD_RETURN_IF_ERROR(CheckSameDevice(cond, *o.tensor));
+      return To(ctx, *o.tensor, dtype);
+    }
+    return ScalarTensor(ctx, o.scalar, dtype, cond.device());
+  };
+  TD_ASSIGN_OR_RETURN(Tensor ta, prepare(a));
+  TD_ASSIGN_OR_RETURN(Tensor tb, prepare(b));
+  TD_ASSIGN_OR_RETURN(Shape ab, BroadcastShapes(ta.shape(), tb.shape()));
+  TD_ASSIGN_OR_RETURN(Shape shape, BroadcastShapes(cond.shape(), ab));
+  TD_ASSIGN_OR_RETURN(Tensor ec, cond.Expand(shape));
+  TD_ASSIGN_OR_RETURN(Tensor ea, ta.Expand(shape));
+  TD_ASSIGN_OR_RETURN(Tensor eb, tb.Expand(shape));
+  TD_ASSIGN_OR_RETURN(Tensor out, ctx.Empty(shape, dtype, cond.device()));
+  TD_RETURN_IF_ERROR(out.backend().Where(ec, ea, eb, out));
+  return out;
+}
+
 absl::StatusOr<Tensor> Matmul(const Context& ctx, const Tensor& a, const Tensor& b) {
   TD_RETURN_IF_ERROR(CheckSameDevice(a, b));
   if (a.dim() == 0 || b.dim() == 0) {

@@ -58,6 +58,9 @@ absl::StatusOr<Tensor> UnaryOpTensor(const Context& ctx, UnaryOp op, const Tenso
 absl::StatusOr<Tensor> ReduceTensor(const Context& ctx, ReduceOp op, const Tensor& in,
                                     std::span<const int64_t> dims, bool keepdim,
                                     std::optional<DType> dtype = std::nullopt);
+// torch.where: cond ? a : b, broadcasting all three; cond must be bool.
+absl::StatusOr<Tensor> WhereTensor(const Context& ctx, const Tensor& cond, const Operand& a,
+                                   const Operand& b);
 // torch.matmul with its 1-D, 2-D and batched broadcasting rules.
 absl::StatusOr<Tensor> Matmul(const Context& ctx, const Tensor& a, const Tensor& b);
 

@@ -14,6 +14,9 @@ inline bool IsComparison(BinaryOp op) { return op >= BinaryOp::kEq; }
 
 enum class ReduceOp { kSum, kProd, kMax, kMin };
 
+// How Scatter combines a source element with the destination.
+enum class ScatterMode { kAssign, kAdd };
+
 // kUniform: [p0, p1). kNormal: mean p0, std p1.
 enum class RandomOp { kUniform, kNormal };
 

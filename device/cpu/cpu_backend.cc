@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "device/cpu/checks.h"
 #include "device/cpu/host_view.h"
 #include "device/cpu/kernels.h"
 #include "device/registry.h"
@@ -21,6 +22,18 @@ namespace tensord::device::cpu {
 namespace {
 
 constexpr size_t kAlignment = 64;
+
+bool RegisterCpuBackend() {
+  static const bool registered = [] {
+    RegisterBackend(std::make_unique<CpuBackend>());
+    return true;
+  }();
+  return registered;
+}
+
+[[maybe_unused]] const bool kCpuBackendRegistered = RegisterCpuBackend();
+
+}  // namespace
 
 absl::Status CheckSameShape(const Tensor& x, const Tensor& y, const char* what) {
   if (x.shape() == y.shape()) return absl::OkStatus();
@@ -42,17 +55,6 @@ absl::Status CheckContiguous(const Tensor& t, const char* what) {
                                                  ShapeToString(t.strides())));
 }
 
-bool RegisterCpuBackend() {
-  static const bool registered = [] {
-    RegisterBackend(std::make_unique<CpuBackend>());
-    return true;
-  }();
-  return registered;
-}
-
-[[maybe_unused]] const bool kCpuBackendRegistered = RegisterCpuBackend();
-
-}  // namespace
 
 absl::StatusOr<HostView> CpuBackend::Host(const Tensor& t, const char* what) const {
   if (!t.defined()) return absl::InvalidArgumentError(absl::StrCat(what, " is undefined"));

@@ -36,6 +36,17 @@ class CpuBackend final : public Backend {
   absl::Status Arange(const Scalar& start, const Scalar& step, const Tensor& out) override;
   absl::Status Random(RandomOp op, double p0, double p1, Generator& gen,
                       const Tensor& out) override;
+  absl::Status Where(const Tensor& cond, const Tensor& a, const Tensor& b,
+                     const Tensor& out) override;
+  absl::Status ArgReduce(ReduceOp op, const Tensor& in, int64_t dim, const Tensor& values,
+                         const Tensor& indices) override;
+  absl::Status Scan(ReduceOp op, const Tensor& in, int64_t dim, const Tensor& out) override;
+  absl::Status Gather(const Tensor& in, int64_t dim, const Tensor& index,
+                      const Tensor& out) override;
+  absl::Status Scatter(ScatterMode mode, int64_t dim, const Tensor& index, const Tensor& src,
+                       const Tensor& out) override;
+  absl::StatusOr<int64_t> CountNonzero(const Tensor& in) override;
+  absl::Status Nonzero(const Tensor& in, const Tensor& out) override;
 
  private:
   // The host view of t after checking that it lives here and that every
