@@ -193,28 +193,48 @@ const std::string& Session::id() const { return state_->id; }
 bool Session::attached() const { return state_->attached; }
 std::string Session::default_device() const { return state_->default_device; }
 
-Tensor Session::ExecNamed(const std::string& op, const std::vector<v1::TensorRef>& inputs,
-                          const Attrs& attrs, const std::string& output_name,
-                          const v1::TensorRef* out) const {
+std::vector<Tensor> Session::ExecAll(const std::string& op,
+                                     const std::vector<v1::TensorRef>& inputs, const Attrs& attrs,
+                                     const std::vector<std::string>& output_names,
+                                     const v1::TensorRef* out) const {
   v1::ExecuteRequest req;
   req.set_session_id(state_->id);
   req.set_op(op);
   for (const v1::TensorRef& r : inputs) *req.add_inputs() = r;
   for (const auto& [k, v] : attrs) (*req.mutable_attrs())[k] = v.proto();
-  if (!output_name.empty()) req.add_outputs()->set_name(output_name);
+  for (const std::string& name : output_names) req.add_outputs()->set_name(name);
   if (out != nullptr) *req.mutable_out() = *out;
   v1::ExecuteResponse resp = state_->Call(&v1::Tensord::Stub::Execute, req);
-  if (resp.outputs_size() == 0) return Tensor();
-  auto h = std::make_shared<Tensor::HandleState>();
-  h->session = state_;
-  h->meta = resp.outputs(0);
-  // Named results belong to their name; results written into an existing
-  // tensor (in-place, out=) belong to that tensor's handle.
-  h->owned = resp.outputs(0).name().empty() &&
-             (inputs.empty() || !inputs[0].has_handle() ||
-              inputs[0].handle() != resp.outputs(0).handle()) &&
-             (out == nullptr || !out->has_handle() || out->handle() != resp.outputs(0).handle());
-  return Tensor(h);
+  std::vector<Tensor> results;
+  for (const v1::TensorMeta& meta : resp.outputs()) {
+    auto h = std::make_shared<Tensor::HandleState>();
+    h->session = state_;
+    h->meta = meta;
+    // Named results belong to their name; results written into an existing
+    // tensor (in-place, out=) belong to that tensor's handle.
+    h->owned = meta.name().empty() &&
+               (inputs.empty() || !inputs[0].has_handle() ||
+                inputs[0].handle() != meta.handle()) &&
+               (out == nullptr || !out->has_handle() || out->handle() != meta.handle());
+    results.push_back(Tensor(h));
+  }
+  return results;
+}
+
+Tensor Session::ExecNamed(const std::string& op, const std::vector<v1::TensorRef>& inputs,
+                          const Attrs& attrs, const std::string& output_name,
+                          const v1::TensorRef* out) const {
+  std::vector<std::string> names;
+  if (!output_name.empty()) names.push_back(output_name);
+  std::vector<Tensor> results = ExecAll(op, inputs, attrs, names, out);
+  return results.empty() ? Tensor() : results[0];
+}
+
+std::vector<Tensor> Session::ExecMulti(const std::string& op, std::vector<Tensor> inputs,
+                                       const Attrs& attrs) const {
+  std::vector<v1::TensorRef> refs;
+  for (const Tensor& t : inputs) refs.push_back(Ref(t.handle()));
+  return ExecAll(op, refs, attrs, {}, nullptr);
 }
 
 Tensor Session::Exec(const std::string& op, std::vector<Tensor> inputs, const Attrs& attrs,

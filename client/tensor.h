@@ -207,6 +207,13 @@ class Session {
   // Generic calls.
   Tensor Exec(const std::string& op, std::vector<Tensor> inputs, const Attrs& attrs = {},
               const Tensor* out = nullptr) const;
+  // Ops with several results (max over a dim, split): every output.
+  std::vector<Tensor> ExecMulti(const std::string& op, std::vector<Tensor> inputs,
+                                const Attrs& attrs = {}) const;
+  // By reference (handle or name); output_names bind the outputs in order.
+  std::vector<Tensor> ExecAll(const std::string& op, const std::vector<v1::TensorRef>& inputs,
+                              const Attrs& attrs, const std::vector<std::string>& output_names,
+                              const v1::TensorRef* out = nullptr) const;
   Tensor ExecNamed(const std::string& op, const std::vector<v1::TensorRef>& inputs,
                    const Attrs& attrs, const std::string& output_name,
                    const v1::TensorRef* out = nullptr) const;

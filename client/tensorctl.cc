@@ -163,15 +163,15 @@ void Exec(const Cli& cli, const std::string& op_name, const std::vector<std::str
     attrs.insert_or_assign(key, ParseAttr(op_name, schema->type(), key, value));
   }
   v1::TensorRef out_ref = NameRef(out);
-  tc::Tensor r = s.ExecNamed(op_name, inputs, attrs, output, out.empty() ? nullptr : &out_ref);
-  if (!r.defined()) return;
-  const bool named = !r.meta().name().empty();
-  if (show || !named) std::cout << r.repr() << "\n";
-  if (!named) s.Release({[&] {
-    v1::TensorRef ref;
-    ref.set_handle(r.handle());
-    return ref;
-  }()});
+  // -o a,b binds the outputs of a multi-output op in order.
+  const std::vector<std::string> names =
+      output.empty() ? std::vector<std::string>{} : absl::StrSplit(output, ',');
+  std::vector<tc::Tensor> results =
+      s.ExecAll(op_name, inputs, attrs, names, out.empty() ? nullptr : &out_ref);
+  // Unnamed results are printed, then released as their handles go away.
+  for (const tc::Tensor& r : results) {
+    if (show || r.meta().name().empty()) std::cout << r.repr() << "\n";
+  }
 }
 
 }  // namespace
@@ -227,7 +227,8 @@ int main(int argc, char** argv) {
       "`exec view x size=-1,8 -o z`, `exec index x \"spec=:, 1\"`");
   exec->add_option("op", e_op, "op name (tensorctl ops lists them)")->required();
   exec->add_option("args", e_args, "tensor names and NAME=VALUE attributes");
-  exec->add_option("-o,--output", e_output, "bind the result to this name");
+  exec->add_option("-o,--output", e_output,
+                   "bind the result to this name (NAME1,NAME2 for ops with several results)");
   exec->add_option("--out", e_out, "write the result into this existing tensor (out=)");
   exec->add_flag("--show", e_show, "print the result even when it is named");
 

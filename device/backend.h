@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "device/device.h"
 #include "device/generator.h"
+#include "device/memory_stats.h"
 #include "device/primitives.h"
 #include "device/scalar.h"
 #include "device/tensor.h"
@@ -27,6 +28,10 @@ class Backend {
   // Memory.
   virtual absl::StatusOr<std::shared_ptr<Storage>> Allocate(size_t nbytes) = 0;
   virtual void Free(void* ptr, size_t nbytes) = 0;
+  // What the backend's allocator holds (in use and cached for reuse).
+  virtual MemoryStats memory_stats() const = 0;
+  // Returns cached memory to the system (under memory pressure).
+  virtual void EmptyCache() = 0;
   // Contiguous bytes between host memory and a tensor (which must be contiguous).
   virtual absl::Status CopyFromHost(const void* src, const Tensor& dst) = 0;
   virtual absl::Status CopyToHost(const Tensor& src, void* dst) = 0;

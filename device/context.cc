@@ -23,6 +23,7 @@ absl::StatusOr<Tensor> Context::Empty(std::span<const int64_t> shape, DType dtyp
   absl::StatusOr<std::shared_ptr<Storage>> storage =
       (*backend)->Allocate(static_cast<size_t>(*numel * item));
   if (!storage.ok()) return storage.status();
+  if (account_) (*storage)->SetAccount(account_);
   Shape sh(shape.begin(), shape.end());
   Strides st = ContiguousStrides(sh);
   return Tensor(*std::move(storage), std::move(sh), std::move(st), 0, dtype);

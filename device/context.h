@@ -5,12 +5,14 @@
 #define TENSORD_DEVICE_CONTEXT_H_
 
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "absl/status/statusor.h"
 #include "device/device.h"
 #include "device/dtype.h"
 #include "device/generator.h"
+#include "device/memory_stats.h"
 #include "device/tensor.h"
 
 namespace tensord::device {
@@ -21,8 +23,13 @@ struct Limits {
 
 class Context {
  public:
-  Context(Generator* generator, Device default_device, Limits limits)
-      : generator_(generator), default_device_(default_device), limits_(limits) {}
+  // `account`, when given, is charged for every tensor allocated here.
+  Context(Generator* generator, Device default_device, Limits limits,
+          std::shared_ptr<MemoryAccount> account = nullptr)
+      : generator_(generator),
+        default_device_(default_device),
+        limits_(limits),
+        account_(std::move(account)) {}
 
   Generator& generator() const { return *generator_; }
   Device default_device() const { return default_device_; }
@@ -39,6 +46,7 @@ class Context {
   Generator* generator_;
   Device default_device_;
   Limits limits_;
+  std::shared_ptr<MemoryAccount> account_;
 };
 
 }  // namespace tensord::device

@@ -7,6 +7,9 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+
+#include "device/memory_stats.h"
 
 namespace tensord::device {
 
@@ -24,6 +27,11 @@ class Storage {
   // Bumped by every in-place write; autograd compares it with saved values.
   uint64_t version() const { return version_.load(std::memory_order_relaxed); }
   void BumpVersion() { version_.fetch_add(1, std::memory_order_relaxed); }
+  // Charges this storage's bytes to `account` until it is freed.
+  void SetAccount(std::shared_ptr<MemoryAccount> account) {
+    account_ = std::move(account);
+    if (account_) account_->Add(static_cast<int64_t>(nbytes_));
+  }
 
  private:
   friend class Backend;
@@ -31,6 +39,7 @@ class Storage {
   void* ptr_;
   size_t nbytes_;
   std::atomic<uint64_t> version_{0};
+  std::shared_ptr<MemoryAccount> account_;
 };
 
 }  // namespace tensord::device

@@ -11,6 +11,7 @@ namespace tensord::device {
 
 Storage::~Storage() {
   if (ptr_ != nullptr) backend_->Free(ptr_, nbytes_);
+  if (account_) account_->Sub(static_cast<int64_t>(nbytes_));
 }
 
 Tensor::Tensor(std::shared_ptr<Storage> storage, Shape shape, Strides strides, int64_t offset,

@@ -6,6 +6,7 @@
 #define TENSORD_SERVER_SESSION_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "device/generator.h"
+#include "device/memory_stats.h"
 #include "device/tensor.h"
 #include "tensord/v1/tensord.pb.h"
 
@@ -47,6 +49,8 @@ class Session {
   absl::Mutex& mu() { return mu_; }
 
   device::Generator& generator() { return generator_; }
+  // Bytes of device memory held by the storages this session allocated.
+  const std::shared_ptr<device::MemoryAccount>& memory() const { return memory_; }
 
   // Looks a reference up: NOT_FOUND names the handle or name.
   absl::StatusOr<uint64_t> Resolve(const v1::TensorRef& ref) const;
@@ -74,6 +78,7 @@ class Session {
 
   absl::Mutex mu_;
   device::Generator generator_;
+  std::shared_ptr<device::MemoryAccount> memory_ = std::make_shared<device::MemoryAccount>();
   absl::flat_hash_map<uint64_t, TensorEntry> tensors_;
   absl::flat_hash_map<std::string, uint64_t> names_;
   uint64_t next_server_handle_ = 1;

@@ -17,7 +17,7 @@ TensorService::TensorService(ServiceOptions options)
     : options_(options), sessions_(options.sessions) {}
 
 device::Context TensorService::ContextFor(Session& s) const {
-  return device::Context(&s.generator(), options_.default_device, options_.limits);
+  return device::Context(&s.generator(), options_.default_device, options_.limits, s.memory());
 }
 
 absl::StatusOr<v1::OpenSessionResponse> TensorService::OpenSession(

@@ -21,8 +21,6 @@
 namespace tensord::device::cpu {
 namespace {
 
-constexpr size_t kAlignment = 64;
-
 bool RegisterCpuBackend() {
   static const bool registered = [] {
     RegisterBackend(std::make_unique<CpuBackend>());
@@ -95,12 +93,7 @@ absl::StatusOr<HostView> CpuBackend::Host(const Tensor& t, const char* what) con
 }
 
 absl::StatusOr<std::shared_ptr<Storage>> CpuBackend::Allocate(size_t nbytes) {
-  void* ptr = nullptr;
-  if (nbytes <= SIZE_MAX - kAlignment) {
-    const size_t rounded =
-        std::max(kAlignment, (nbytes + kAlignment - 1) / kAlignment * kAlignment);
-    ptr = std::aligned_alloc(kAlignment, rounded);
-  }
+  void* ptr = allocator_.Allocate(nbytes);
   if (ptr == nullptr) {
     return absl::ResourceExhaustedError(absl::StrCat("out of host memory allocating ", nbytes,
                                                      " bytes: free tensors or lower the size"));
@@ -108,7 +101,11 @@ absl::StatusOr<std::shared_ptr<Storage>> CpuBackend::Allocate(size_t nbytes) {
   return std::make_shared<Storage>(this, ptr, nbytes);
 }
 
-void CpuBackend::Free(void* ptr, size_t nbytes) { std::free(ptr); }
+void CpuBackend::Free(void* ptr, size_t nbytes) { allocator_.Free(ptr, nbytes); }
+
+MemoryStats CpuBackend::memory_stats() const { return allocator_.stats(); }
+
+void CpuBackend::EmptyCache() { allocator_.EmptyCache(); }
 
 absl::Status CpuBackend::CopyFromHost(const void* src, const Tensor& dst) {
   TD_RETURN_IF_ERROR(CheckContiguous(dst, "CopyFromHost: dst"));
@@ -148,7 +145,7 @@ absl::Status CpuBackend::Binary(BinaryOp op, const Tensor& a, const Tensor& b, c
   TD_RETURN_IF_ERROR(CheckSameShape(a, out, "Binary (a, out)"));
   TD_RETURN_IF_ERROR(CheckSameShape(b, out, "Binary (b, out)"));
   TD_RETURN_IF_ERROR(CheckDType(b, a.dtype(), "Binary: b"));
-  const DType out_dtype = IsComparison(op) ? DType::kBool : a.dtype();
+  const DType out_dtype = WritesBool(op) ? DType::kBool : a.dtype();
   TD_RETURN_IF_ERROR(CheckDType(out, out_dtype, "Binary: out"));
   TD_ASSIGN_OR_RETURN(const HostView va, Host(a, "Binary: a"));
   TD_ASSIGN_OR_RETURN(const HostView vb, Host(b, "Binary: b"));

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "device/backend.h"
+#include "device/cpu/host_allocator.h"
 
 namespace tensord::device::cpu {
 
@@ -23,6 +24,8 @@ class CpuBackend final : public Backend {
 
   absl::StatusOr<std::shared_ptr<Storage>> Allocate(size_t nbytes) override;
   void Free(void* ptr, size_t nbytes) override;
+  MemoryStats memory_stats() const override;
+  void EmptyCache() override;
   absl::Status CopyFromHost(const void* src, const Tensor& dst) override;
   absl::Status CopyToHost(const Tensor& src, void* dst) override;
 
@@ -53,6 +56,9 @@ class CpuBackend final : public Backend {
   // element it addresses is inside its storage. `what` names the operand in
   // errors ("Binary: a").
   absl::StatusOr<HostView> Host(const Tensor& t, const char* what) const;
+
+  // Freed blocks are cached up to 2 GiB for reuse.
+  HostAllocator allocator_{size_t{2} << 30};
 };
 
 // The registered CPU backend.

@@ -285,6 +285,26 @@ TEST_F(ServiceTest, CloseAndLeaseExpiryFreeTheSession) {
             absl::StatusCode::kNotFound);
 }
 
+TEST_F(ServiceTest, SessionMemoryIsAccountedAndReturned) {
+  const std::string s = Open();
+  auto session = service_.sessions().Get("alice", s);
+  ASSERT_TRUE(session.ok());
+  const int64_t base = (*session)->memory()->bytes();
+  const uint64_t a = Ones(s, {256});  // 1 KiB of float32
+  EXPECT_EQ((*session)->memory()->bytes(), base + 1024);
+  auto view = Exec(s, "view", {a}, {{"size", Ints({16, 16})}});
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ((*session)->memory()->bytes(), base + 1024);  // views share storage
+  v1::ReleaseRequest rel;
+  rel.set_session_id(s);
+  rel.add_tensors()->set_handle(a);
+  ASSERT_TRUE(service_.Release("alice", rel).ok());
+  EXPECT_EQ((*session)->memory()->bytes(), base + 1024);  // the view keeps it alive
+  rel.mutable_tensors(0)->set_handle(view->outputs(0).handle());
+  ASSERT_TRUE(service_.Release("alice", rel).ok());
+  EXPECT_EQ((*session)->memory()->bytes(), base);
+}
+
 TEST_F(ServiceTest, LeaseRequestsAreBounded) {
   v1::OpenSessionRequest req;
   req.set_lease_seconds(-1);
