@@ -1,0 +1,93 @@
+// Benchmarks of the engine in-process (no RPC): each case runs one op of the
+// registry through the dispatcher, as the daemon does for a request.
+// tests/bench/compare_torch.py runs the same cases in PyTorch in the same
+// run and prints the ratios; the case names here are its keys.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "autograd/dispatch.h"
+#include "benchmark/benchmark.h"
+#include "device/context.h"
+#include "device/functional.h"
+
+namespace tensord {
+namespace {
+
+using autograd::AttrValue;
+using device::Tensor;
+
+struct Case {
+  std::string name;                    // key shared with compare_torch.py
+  std::string op;
+  std::vector<std::vector<int64_t>> inputs;  // shapes of random float32 inputs
+  std::map<std::string, AttrValue> attrs;
+  bool out = false;                    // write into a preallocated out= tensor
+};
+
+std::vector<Case> Cases() {
+  const std::vector<int64_t> big = {16 << 20};
+  return {
+      {"tiny_add_5x3", "add", {{5, 3}, {5, 3}}, {}},
+      {"add_16M", "add", {big, big}, {}},
+      {"add_16M_out", "add", {big, big}, {}, true},
+      {"mul_16M", "mul", {big, big}, {}},
+      {"mul_16M_out", "mul", {big, big}, {}, true},
+      {"exp_16M", "exp", {big}, {}},
+      {"exp_16M_out", "exp", {big}, {}, true},
+      {"sum_16M", "sum", {big}, {}},
+      {"mean_16M", "mean", {big}, {}},
+      {"amax_16M", "amax", {big}, {}},
+      {"softmax_4096x4096", "softmax", {{4096, 4096}}, {{"dim", int64_t{-1}}}},
+      {"matmul_1024", "matmul", {{1024, 1024}, {1024, 1024}}, {}},
+      {"matmul_2048", "matmul", {{2048, 2048}, {2048, 2048}}, {}},
+  };
+}
+
+void Run(benchmark::State& state, const Case& c) {
+  device::Generator gen(0);
+  const device::Context ctx(&gen, device::Device::Cpu(), device::Limits{});
+  std::vector<Tensor> inputs;
+  for (const auto& shape : c.inputs) {
+    std::map<std::string, AttrValue> attrs{{"size", shape}};
+    auto r = autograd::Dispatch(ctx, "rand", {}, attrs);
+    if (!r.ok()) {
+      state.SkipWithError(std::string(r.status().message()).c_str());
+      return;
+    }
+    inputs.push_back(r->outputs[0]);
+  }
+  Tensor out;
+  const Tensor* out_ptr = nullptr;
+  if (c.out) {
+    auto first = autograd::Dispatch(ctx, c.op, inputs, c.attrs);
+    if (!first.ok()) {
+      state.SkipWithError(std::string(first.status().message()).c_str());
+      return;
+    }
+    out = first->outputs[0];
+    out_ptr = &out;
+  }
+  for (auto _ : state) {
+    auto r = autograd::Dispatch(ctx, c.op, inputs, c.attrs, out_ptr);
+    if (!r.ok()) {
+      state.SkipWithError(std::string(r.status().message()).c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(r->outputs.data());
+  }
+}
+
+const bool kRegistered = [] {
+  for (const Case& c : Cases()) {
+    benchmark::RegisterBenchmark(c.name.c_str(), [c](benchmark::State& s) { Run(s, c); })
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime();
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace tensord
+
+BENCHMARK_MAIN();
