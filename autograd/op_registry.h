@@ -45,6 +45,7 @@ struct OpDef {
   // Accepts an existing tensor to write the result into (out=).
   bool supports_out = false;
   bool is_view = false;
+  // -1: the count depends on the inputs and attributes (split, chunk).
   int num_outputs = 1;
   // Set on generated in-place variants: the functional op they run.
   std::string inplace_of;

@@ -116,7 +116,11 @@ v1::TensorRef NameRef(const std::string& name) {
 
 void PrintSchema(const v1::OpSchema& op) {
   std::cout << op.name() << "(" << absl::StrJoin(op.inputs(), ", ") << ")";
-  if (op.num_outputs() != 1) std::cout << " -> " << op.num_outputs() << " outputs";
+  if (op.num_outputs() < 0) {
+    std::cout << " -> a variable number of outputs";
+  } else if (op.num_outputs() != 1) {
+    std::cout << " -> " << op.num_outputs() << " outputs";
+  }
   std::cout << "\n  " << op.doc() << "\n";
   for (const auto& a : op.attrs()) {
     std::cout << "  " << a.name() << ": " << a.type();

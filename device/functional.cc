@@ -146,7 +146,7 @@ absl::StatusOr<Tensor> BinaryOpTensor(const Context& ctx, BinaryOp op, const Ope
   TD_ASSIGN_OR_RETURN(Tensor ea, ta.Expand(*shape));
   TD_ASSIGN_OR_RETURN(Tensor eb, tb.Expand(*shape));
   TD_ASSIGN_OR_RETURN(Tensor out,
-                      ctx.Empty(*shape, IsComparison(op) ? DType::kBool : dtype, device));
+                      ctx.Empty(*shape, WritesBool(op) ? DType::kBool : dtype, device));
   TD_RETURN_IF_ERROR(out.backend().Binary(op, ea, eb, out));
   return out;
 }
@@ -270,5 +270,33 @@ absl::StatusOr<Tensor> Matmul(const Context& ctx, const Tensor& a, const Tensor&
   if (!b_vec) final_shape.push_back(n);
   return out.View(final_shape);
 }
+
+// ---- reductions along one dim ----
+
+absl::StatusOr<std::pair<Tensor, Tensor>> ArgReduceTensor(const Context& ctx, ReduceOp op,
+                                                          const Tensor& in, int64_t dim,
+                                                          bool keepdim) {
+  TD_ASSIGN_OR_RETURN(const int64_t d, WrapDim(dim, in.dim()));
+  Shape kept = in.shape();
+  if (in.dim() > 0) kept[d] = 1;
+  TD_ASSIGN_OR_RETURN(Tensor values, ctx.Empty(kept, in.dtype(), in.device()));
+  TD_ASSIGN_OR_RETURN(Tensor indices, ctx.Empty(kept, DType::kInt64, in.device()));
+  TD_RETURN_IF_ERROR(in.backend().ArgReduce(op, in, d, values, indices));
+  if (keepdim || in.dim() == 0) return std::make_pair(values, indices);
+  TD_ASSIGN_OR_RETURN(Tensor v, values.Squeeze(d));
+  TD_ASSIGN_OR_RETURN(Tensor i, indices.Squeeze(d));
+  return std::make_pair(v, i);
+}
+
+absl::StatusOr<Tensor> ScanTensor(const Context& ctx, ReduceOp op, const Tensor& in, int64_t dim,
+                                  std::optional<DType> dtype) {
+  TD_ASSIGN_OR_RETURN(const int64_t d, WrapDim(dim, in.dim()));
+  TD_ASSIGN_OR_RETURN(Tensor src, To(ctx, in, dtype.value_or(in.dtype())));
+  TD_ASSIGN_OR_RETURN(Tensor out, ctx.Empty(src.shape(), src.dtype(), src.device()));
+  TD_RETURN_IF_ERROR(out.backend().Scan(op, src, d, out));
+  return out;
+}
+
+// ---- end of reductions along one dim ----
 
 }  // namespace tensord::device

@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "device/context.h"
@@ -66,6 +67,19 @@ absl::StatusOr<Tensor> Matmul(const Context& ctx, const Tensor& a, const Tensor&
 
 // INVALID_ARGUMENT unless both tensors are on one device.
 absl::Status CheckSameDevice(const Tensor& a, const Tensor& b);
+
+// ---- reductions along one dim ----
+// Max or min (op kMax or kMin) along `dim` (negative wraps) with the index
+// of its first occurrence, NaN winning over numbers: {values, indices} as
+// torch.max(x, dim). The dim must have a non-zero size.
+absl::StatusOr<std::pair<Tensor, Tensor>> ArgReduceTensor(const Context& ctx, ReduceOp op,
+                                                          const Tensor& in, int64_t dim,
+                                                          bool keepdim);
+// Inclusive cumulative sum or product (op kSum or kProd) along `dim`
+// (negative wraps), computed and returned in `dtype` (default: in's).
+absl::StatusOr<Tensor> ScanTensor(const Context& ctx, ReduceOp op, const Tensor& in, int64_t dim,
+                                  std::optional<DType> dtype = std::nullopt);
+// ---- end of reductions along one dim ----
 
 }  // namespace tensord::device
 

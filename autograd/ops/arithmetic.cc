@@ -1,8 +1,12 @@
-// Elementwise arithmetic: add, sub, mul, div with broadcasting and PyTorch's
-// type promotion, a tensor or a Python number as the other operand, in-place
-// (add_) and out= forms; and neg.
+// Broadcasting binary arithmetic with PyTorch's type promotion: add, sub,
+// mul, div (with rounding_mode), floor_divide, remainder, pow, maximum,
+// minimum and atan2. Each is one BinaryOpDef line; ops with attributes or
+// special cases of their own add a body.
+#include <utility>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "autograd/ops/elementwise_helpers.h"
 #include "autograd/ops/op_helpers.h"
 #include "device/functional.h"
 #include "device/status_macros.h"
@@ -14,99 +18,150 @@ using device::BinaryOp;
 using device::DType;
 using device::Operand;
 using device::Tensor;
+using device::UnaryOp;
 
-// The second operand: the second input tensor, or the "other" attribute.
-absl::StatusOr<Operand> Other(const OpCall& c) {
-  const bool has_tensor = c.inputs.size() > 1, has_scalar = c.attrs.Has("other");
-  if (has_tensor == has_scalar) {
-    return absl::InvalidArgumentError(
-        "needs exactly one second operand: a second input tensor or the attribute other=<number>");
+constexpr char kBoolSubBoth[] =
+    "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+    "`logical_xor()` operator instead.";
+constexpr char kBoolSubOne[] =
+    "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+    "invert a mask, use the `~` or `logical_not()` operator instead.";
+
+bool IsBool(const Operand& o) {
+  return o.tensor != nullptr ? o.tensor->dtype() == DType::kBool : o.scalar.is_bool();
+}
+
+AttrDef AlphaAttr() { return ScalarAttr("alpha", AttrValue(int64_t{1}), "multiplier for other"); }
+
+// add and sub: self op alpha * other.
+absl::StatusOr<Tensor> AddLike(const OpCall& c, BinaryOp op, const Operand& given, DType dtype) {
+  Operand other = given;
+  if (op == BinaryOp::kSub) {
+    const bool self_bool = c.inputs[0].dtype() == DType::kBool, other_bool = IsBool(other);
+    if (self_bool && other_bool) return absl::InvalidArgumentError(kBoolSubBoth);
+    if (self_bool || other_bool) return absl::InvalidArgumentError(kBoolSubOne);
   }
-  if (has_tensor) return Operand(c.inputs[1]);
-  return Operand(c.attrs.Scalar("other"));
+  const device::Scalar alpha = c.attrs.Scalar("alpha");
+  if (alpha.is_floating() && !device::IsFloating(dtype)) {
+    return absl::InvalidArgumentError(
+        "for integral input tensors, argument alpha must not be a floating point number");
+  }
+  Tensor scaled;
+  if (alpha.ToDouble() != 1.0) {
+    if (other.tensor != nullptr) {
+      TD_ASSIGN_OR_RETURN(scaled,
+                          device::BinaryOpTensor(c.ctx, BinaryOp::kMul, other, alpha, dtype));
+      other = Operand(scaled);
+    } else {
+      other = Operand(device::Scalar(other.scalar.ToDouble() * alpha.ToDouble()));
+    }
+  }
+  return device::BinaryOpTensor(c.ctx, op, c.inputs[0], other, dtype);
 }
 
-AttrDef OtherAttr() {
-  return ScalarAttr("other", std::nullopt, "a number to use instead of a second tensor", true);
+AttrDef RoundingModeAttr() {
+  return {"rounding_mode", AttrType::kString, std::nullopt, true,
+          "None (true division), \"trunc\" (toward zero) or \"floor\" (toward -inf)"};
 }
 
-// add and sub: self + alpha * other.
-OpDef AddLike(std::string name, BinaryOp op, std::string doc) {
-  return OpDef{
-      .name = name,
-      .doc = std::move(doc),
-      .inputs = {"self", "other?"},
-      .attrs = {OtherAttr(), ScalarAttr("alpha", AttrValue(int64_t{1}),
-                                        "multiplier for other")},
-      .forward = [name, op](const OpCall& c) -> absl::StatusOr<std::vector<Tensor>> {
-        TD_ASSIGN_OR_RETURN(Operand other, Other(c));
-        const device::Scalar alpha = c.attrs.Scalar("alpha");
-        const DType result = device::ResultType({c.inputs[0], other});
-        if (alpha.is_floating() && !device::IsFloating(result)) {
-          return absl::InvalidArgumentError(
-              "for integral input tensors, argument alpha must not be a floating point number");
-        }
-        Tensor scaled;
-        if (alpha.ToDouble() != 1.0) {
-          if (other.tensor != nullptr) {
-            TD_ASSIGN_OR_RETURN(scaled, device::BinaryOpTensor(c.ctx, BinaryOp::kMul, other,
-                                                               alpha, result));
-            other = Operand(scaled);
-          } else {
-            other = Operand(device::Scalar(other.scalar.ToDouble() * alpha.ToDouble()));
-          }
-        }
-        TD_ASSIGN_OR_RETURN(Tensor out,
-                            device::BinaryOpTensor(c.ctx, op, c.inputs[0], other, result));
-        return std::vector<Tensor>{out};
-      },
-      .inplace_variant = true,
-      .supports_out = true,
-  };
+// torch.div: true division into a float dtype, or integer-preserving
+// division rounded as rounding_mode says.
+absl::StatusOr<Tensor> Div(const OpCall& c, BinaryOp, const Operand& other, DType dtype) {
+  if (!c.attrs.Has("rounding_mode")) {
+    if (!device::IsFloating(dtype)) dtype = device::kDefaultFloat;
+    return device::BinaryOpTensor(c.ctx, BinaryOp::kDiv, c.inputs[0], other, dtype);
+  }
+  const std::string& mode = c.attrs.String("rounding_mode");
+  if (mode != "trunc" && mode != "floor") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", mode,
+        "'"));
+  }
+  const bool trunc = mode == "trunc";
+  if (dtype == DType::kBool) {
+    return RefuseDType(trunc ? "\"div_trunc_cpu\" not implemented for '$0'"
+                             : "\"div_floor_cpu\" not implemented for '$0'",
+                       dtype);
+  }
+  return device::BinaryOpTensor(c.ctx, trunc ? BinaryOp::kDivTrunc : BinaryOp::kDivFloor,
+                                c.inputs[0], other, dtype);
 }
 
-OpDef Simple(std::string name, BinaryOp op, std::string doc, bool true_division) {
-  return OpDef{
-      .name = name,
-      .doc = std::move(doc),
-      .inputs = {"self", "other?"},
-      .attrs = {OtherAttr()},
-      .forward = [name, op, true_division](const OpCall& c)
-          -> absl::StatusOr<std::vector<Tensor>> {
-        TD_ASSIGN_OR_RETURN(Operand other, Other(c));
-        DType dtype = device::ResultType({c.inputs[0], other});
-        // Integers divide into the default float dtype, as torch.div does.
-        if (true_division && !device::IsFloating(dtype)) dtype = device::kDefaultFloat;
-        TD_ASSIGN_OR_RETURN(Tensor out,
-                            device::BinaryOpTensor(c.ctx, op, c.inputs[0], other, dtype));
-        return std::vector<Tensor>{out};
-      },
-      .inplace_variant = true,
-      .supports_out = true,
-  };
+// torch.pow. A scalar exponent takes PyTorch's shortcuts where they differ
+// from std::pow at special values (sqrt(-0) is -0, pow(-0, 0.5) is +0), and
+// an integer base may not take a negative integer scalar exponent.
+absl::StatusOr<Tensor> Pow(const OpCall& c, BinaryOp op, const Operand& exponent, DType dtype) {
+  if (exponent.tensor == nullptr) {
+    const device::Scalar e = exponent.scalar;
+    const DType base = c.inputs[0].dtype();
+    if (!device::IsFloating(base) && !e.is_floating() && e.ToInt() < 0) {
+      return absl::InvalidArgumentError("Integers to negative integer powers are not allowed.");
+    }
+    if (device::IsFloating(dtype)) {
+      struct Shortcut {
+        double exponent;
+        UnaryOp op;
+      };
+      for (const Shortcut& s : {Shortcut{0.5, UnaryOp::kSqrt}, Shortcut{-0.5, UnaryOp::kRsqrt},
+                                Shortcut{-1.0, UnaryOp::kReciprocal}}) {
+        if (e.ToDouble() != s.exponent) continue;
+        TD_ASSIGN_OR_RETURN(Tensor x, device::To(c.ctx, c.inputs[0], dtype));
+        return device::UnaryOpTensor(c.ctx, s.op, x);
+      }
+    }
+  }
+  return device::BinaryOpTensor(c.ctx, op, c.inputs[0], exponent, dtype);
 }
 
-TENSORD_REGISTER_OP(AddLike("add", BinaryOp::kAdd,
-                            "self + alpha * other, broadcasting, with PyTorch's type promotion."));
-TENSORD_REGISTER_OP(AddLike("sub", BinaryOp::kSub,
-                            "self - alpha * other, broadcasting, with PyTorch's type promotion."));
-TENSORD_REGISTER_OP(Simple("mul", BinaryOp::kMul, "self * other, broadcasting.", false));
-TENSORD_REGISTER_OP(Simple("div", BinaryOp::kDiv,
-                           "self / other (true division: integers give float32), broadcasting.",
-                           true));
-
-TENSORD_REGISTER_OP(OpDef{
-    .name = "neg",
-    .doc = "-self.",
-    .inputs = {"self"},
-    .forward = [](const OpCall& c) -> absl::StatusOr<std::vector<Tensor>> {
-      TD_ASSIGN_OR_RETURN(Tensor out,
-                          device::UnaryOpTensor(c.ctx, device::UnaryOp::kNeg, c.inputs[0]));
-      return std::vector<Tensor>{out};
-    },
-    .inplace_variant = true,
-    .supports_out = true,
-});
+TENSORD_REGISTER_OP(BinaryOpDef({.name = "add",
+                                 .op = BinaryOp::kAdd,
+                                 .doc = "self + alpha * other.",
+                                 .attrs = {AlphaAttr()},
+                                 .body = &AddLike}));
+TENSORD_REGISTER_OP(BinaryOpDef({.name = "sub",
+                                 .op = BinaryOp::kSub,
+                                 .doc = "self - alpha * other.",
+                                 .attrs = {AlphaAttr()},
+                                 .body = &AddLike}));
+TENSORD_REGISTER_OP(BinaryOpDef({.name = "mul", .op = BinaryOp::kMul, .doc = "self * other."}));
+TENSORD_REGISTER_OP(BinaryOpDef(
+    {.name = "div",
+     .op = BinaryOp::kDiv,
+     .doc =
+         "self / other: true division (integers give float32), or rounded as rounding_mode says.",
+     .attrs = {RoundingModeAttr()},
+     .body = &Div}));
+TENSORD_REGISTER_OP(
+    BinaryOpDef({.name = "floor_divide",
+                 .op = BinaryOp::kDivFloor,
+                 .doc = "self // other, rounded toward -inf; integers stay integers.",
+                 .bool_kernel = "div_floor_cpu"}));
+TENSORD_REGISTER_OP(BinaryOpDef({.name = "remainder",
+                                 .op = BinaryOp::kRemainder,
+                                 .doc = "self % other with the divisor's sign (Python's %).",
+                                 .bool_kernel = "remainder_cpu"}));
+TENSORD_REGISTER_OP(BinaryOpDef({.name = "pow",
+                                 .op = BinaryOp::kPow,
+                                 .doc = "self ** exponent (a tensor or a number).",
+                                 .other = "exponent",
+                                 .bool_kernel = "pow",
+                                 .body = &Pow}));
+TENSORD_REGISTER_OP(BinaryOpDef({.name = "maximum",
+                                 .op = BinaryOp::kMaximum,
+                                 .doc = "Elementwise max of two tensors; NaN wins.",
+                                 .scalar_other = false,
+                                 .inplace = false}));
+TENSORD_REGISTER_OP(BinaryOpDef({.name = "minimum",
+                                 .op = BinaryOp::kMinimum,
+                                 .doc = "Elementwise min of two tensors; NaN wins.",
+                                 .scalar_other = false,
+                                 .inplace = false}));
+TENSORD_REGISTER_OP(BinaryOpDef(
+    {.name = "atan2",
+     .op = BinaryOp::kAtan2,
+     .doc = "atan(self / other) in the quadrant of (other, self); integers give float32.",
+     .compute = Compute::kFloat,
+     .scalar_other = false}));
 
 }  // namespace
 }  // namespace tensord::autograd::ops

@@ -1,14 +1,20 @@
-// Factories: empty, zeros, ones, full, rand, randn and arange, with their
-// *_like and new_* forms (PyTorch's dtype and device defaults for each), and
-// manual_seed for the session's generator.
+// Factories: empty, zeros, ones, full, rand, randn, arange, linspace and
+// eye, with the *_like and new_* forms (PyTorch's dtype and device defaults
+// for each), and manual_seed for the session's generator.
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <functional>
+#include <limits>
+#include <string>
+#include <type_traits>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "autograd/ops/op_helpers.h"
 #include "device/backend.h"
 #include "device/functional.h"
+#include "device/half.h"
 #include "device/status_macros.h"
 
 namespace tensord::autograd::ops {
@@ -168,6 +174,181 @@ TENSORD_REGISTER_OP(OpDef{
               ScalarAttr("step", AttrValue(int64_t{1}), "gap between values"), DTypeAttr(),
               DeviceAttr()},
     .forward = Arange,
+});
+
+// ---- linspace ----------------------------------------------------------------
+//
+// Values are computed on the host exactly as PyTorch 1.13's CPU kernel does
+// (AVX2 build): step = (end - start) / (steps - 1); element i is
+// start + step * i below steps / 2 and end - step * (steps - 1 - i) from
+// there on, each a fused multiply-add for float32/float64. The kernel works
+// in pairs of 32-byte vectors: each vector's first element uses that rule and
+// the rest add step * j to it (unfused); the tail past the last full pair uses
+// the rule. Integers compute in double and truncate; float16/bfloat16 round
+// after every operation.
+
+template <typename T>
+constexpr bool kReduced = std::is_same_v<T, device::Half> || std::is_same_v<T, device::BFloat16>;
+
+// double -> integer truncating toward zero; NaN and out-of-range values give
+// the integer minimum, as x86 (and so PyTorch) converts them.
+template <typename I>
+I TruncateToInt(double v) {
+  constexpr double kLo = static_cast<double>(std::numeric_limits<I>::min());
+  if (v >= kLo && v < -kLo) return static_cast<I>(v);
+  return std::numeric_limits<I>::min();
+}
+
+template <typename T>
+class LinspaceRule {
+ public:
+  LinspaceRule(const device::Scalar& start, const device::Scalar& end, int64_t steps)
+      : steps_(steps), halfway_(steps / 2) {
+    if constexpr (kReduced<T>) {
+      start_ = static_cast<float>(T(static_cast<float>(start.ToDouble())));
+      end_ = static_cast<float>(T(static_cast<float>(end.ToDouble())));
+      const float diff = Round(end_ - start_);
+      step_ = Round(diff / Round(static_cast<float>(steps - 1)));
+    } else if constexpr (std::is_floating_point_v<T>) {
+      start_ = static_cast<T>(start.ToDouble());
+      end_ = static_cast<T>(end.ToDouble());
+      step_ = (end_ - start_) / static_cast<T>(steps - 1);
+    } else {
+      start_ = static_cast<double>(start.To<T>());
+      end_ = static_cast<double>(end.To<T>());
+      step_ = (end_ - start_) / static_cast<double>(steps - 1);
+    }
+  }
+
+  // Element i by the scalar rule.
+  T At(int64_t i) const {
+    if constexpr (kReduced<T>) {
+      return i < halfway_ ? T(start_ + Round(step_ * Round(static_cast<float>(i))))
+                          : T(end_ - Round(step_ * Round(static_cast<float>(steps_ - i - 1))));
+    } else if constexpr (std::is_floating_point_v<T>) {
+      return i < halfway_ ? std::fma(step_, static_cast<T>(i), start_)
+                          : std::fma(-step_, static_cast<T>(steps_ - i - 1), end_);
+    } else {
+      return TruncateToInt<T>(i < halfway_
+                                  ? std::fma(step_, static_cast<double>(i), start_)
+                                  : std::fma(-step_, static_cast<double>(steps_ - i - 1), end_));
+    }
+  }
+
+  // Element j of a vector whose first element is `base`.
+  T InVector(T base, int64_t j) const {
+    if constexpr (kReduced<T>) {
+      return T(static_cast<float>(base) + Round(Round(static_cast<float>(j)) * step_));
+    } else if constexpr (std::is_floating_point_v<T>) {
+      const T offset = step_ * static_cast<T>(j);
+      return base + offset;
+    } else {
+      return TruncateToInt<T>(static_cast<double>(base) + static_cast<double>(j) * step_);
+    }
+  }
+
+ private:
+  using Compute = std::conditional_t<kReduced<T>, float,
+                                     std::conditional_t<std::is_floating_point_v<T>, T, double>>;
+  static float Round(float v) { return static_cast<float>(T(v)); }
+
+  int64_t steps_, halfway_;
+  Compute start_{}, end_{}, step_{};
+};
+
+template <typename T>
+void LinspaceFill(const device::Scalar& start, const device::Scalar& end, int64_t steps, T* out) {
+  if (steps == 0) return;
+  if (steps == 1) {
+    if constexpr (kReduced<T>) {
+      out[0] = T(static_cast<float>(start.ToDouble()));
+    } else {
+      out[0] = start.To<T>();
+    }
+    return;
+  }
+  const LinspaceRule<T> rule(start, end, steps);
+  constexpr int64_t kVector = 32 / static_cast<int64_t>(sizeof(T));
+  int64_t i = 0;
+  for (; i + 2 * kVector <= steps; i += 2 * kVector) {
+    for (int64_t v = i; v < i + 2 * kVector; v += kVector) {
+      const T base = rule.At(v);
+      out[v] = base;
+      for (int64_t j = 1; j < kVector; ++j) out[v + j] = rule.InVector(base, j);
+    }
+  }
+  for (; i < steps; ++i) out[i] = rule.At(i);
+}
+
+absl::StatusOr<std::vector<Tensor>> Linspace(const OpCall& c) {
+  const int64_t steps = c.attrs.Int("steps");
+  if (steps < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("number of steps must be non-negative, got ", steps));
+  }
+  const DType dtype = c.attrs.DType("dtype").value_or(device::kDefaultFloat);
+  if (dtype == DType::kBool) {
+    return absl::InvalidArgumentError(
+        "\"linspace_cpu\" not implemented for 'Bool': use an integer or floating-point dtype");
+  }
+  TD_ASSIGN_OR_RETURN(device::Device dev, DeviceFrom(c.attrs, c.ctx.default_device()));
+  const std::vector<int64_t> shape = {steps};
+  TD_ASSIGN_OR_RETURN(Tensor t, c.ctx.Empty(shape, dtype, dev));
+  std::string host(t.nbytes(), '\0');
+  device::DispatchDType(dtype, [&]<typename T>() {
+    if constexpr (!std::is_same_v<T, bool>) {
+      LinspaceFill<T>(c.attrs.Scalar("start"), c.attrs.Scalar("end"), steps,
+                      reinterpret_cast<T*>(host.data()));
+    }
+  });
+  TD_RETURN_IF_ERROR(t.backend().CopyFromHost(host.data(), t));
+  return std::vector<Tensor>{t};
+}
+
+TENSORD_REGISTER_OP(OpDef{
+    .name = "linspace",
+    .doc = "steps values evenly spaced from start to end, both included (float32 unless dtype "
+           "is given; integer dtypes truncate). Values match PyTorch's CPU kernel bit for bit.",
+    .attrs = {ScalarAttr("start", std::nullopt, "the first value"),
+              ScalarAttr("end", std::nullopt, "the last value"),
+              IntAttr("steps", std::nullopt, "how many values (>= 0)"),
+              DTypeAttr("element type (default: float32; not bool)"), DeviceAttr()},
+    .forward = Linspace,
+});
+
+// ---- eye -----------------------------------------------------------------------
+
+absl::StatusOr<std::vector<Tensor>> Eye(const OpCall& c) {
+  const int64_t n = c.attrs.Int("n");
+  const int64_t m = c.attrs.Has("m") ? c.attrs.Int("m") : n;
+  if (n < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("n must be greater or equal to 0, got ", n));
+  }
+  if (m < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("m must be greater or equal to 0, got ", m));
+  }
+  TD_ASSIGN_OR_RETURN(device::Device dev, DeviceFrom(c.attrs, c.ctx.default_device()));
+  const std::vector<int64_t> shape = {n, m};
+  TD_ASSIGN_OR_RETURN(Tensor t,
+                      device::Full(c.ctx, shape, 0,
+                                   c.attrs.DType("dtype").value_or(device::kDefaultFloat), dev));
+  const int64_t diagonal = std::min(n, m);
+  if (diagonal > 0) {
+    // The diagonal of the contiguous [n, m] result: a view with stride m + 1.
+    const Tensor diag = t.WithMeta({diagonal}, {m + 1}, t.offset());
+    TD_RETURN_IF_ERROR(diag.backend().Fill(diag, 1));
+  }
+  return std::vector<Tensor>{t};
+}
+
+TENSORD_REGISTER_OP(OpDef{
+    .name = "eye",
+    .doc = "A 2-D [n, m] tensor with ones on the diagonal and zeros elsewhere (float32 unless "
+           "dtype is given).",
+    .attrs = {IntAttr("n", std::nullopt, "number of rows (>= 0)"),
+              AttrDef{"m", AttrType::kInt, std::nullopt, true, "number of columns (default: n)"},
+              DTypeAttr("element type (default: float32)"), DeviceAttr()},
+    .forward = Eye,
 });
 
 TENSORD_REGISTER_OP(OpDef{

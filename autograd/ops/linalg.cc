@@ -1,4 +1,9 @@
-// Matrix products: matmul (torch.matmul's 1-D, 2-D and batched rules) and mm.
+// Matrix and vector products: matmul (torch.matmul's 1-D, 2-D and batched
+// rules), mm, bmm, mv, dot, outer and addmm. Every product goes through
+// device::Matmul (BLAS for float32/float64); shape, rank and dtype checks
+// and their messages follow PyTorch's.
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "autograd/ops/op_helpers.h"
@@ -8,33 +13,258 @@
 namespace tensord::autograd::ops {
 namespace {
 
+using device::DType;
+using device::Scalar;
 using device::Tensor;
+
+// PyTorch's ScalarType names, which its kernel messages use.
+const char* ScalarTypeName(DType t) {
+  switch (t) {
+    case DType::kFloat32: return "Float";
+    case DType::kFloat64: return "Double";
+    case DType::kInt64: return "Long";
+    case DType::kInt32: return "Int";
+    case DType::kBool: return "Bool";
+    case DType::kFloat16: return "Half";
+    case DType::kBFloat16: return "BFloat16";
+  }
+  return "Unknown";
+}
+
+std::string Shape(const Tensor& t) { return device::ShapeToString(t.shape()); }
+
+// Products of bool tensors are refused, as PyTorch's kernels do; `kernel` is
+// the name PyTorch reports for the product's rank combination.
+absl::Status RejectBool(const Tensor& t, const char* kernel) {
+  if (t.dtype() != DType::kBool) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "\"", kernel, "\" not implemented for 'Bool': convert the operands with to(), e.g. to "
+      "int64 or float32"));
+}
+
+// The kernel PyTorch runs for matmul of these ranks (named in its errors).
+const char* MatmulKernel(int64_t a_dim, int64_t b_dim) {
+  if (a_dim == 1 && b_dim == 1) return "dot";
+  if (b_dim == 1 || (a_dim == 1 && b_dim >= 3)) return "addmv_impl_cpu";
+  if (b_dim == 2) return "addmm_impl_cpu_";
+  return "bmm";
+}
+
+// "expected scalar type Float but found Double" unless the dtypes agree.
+absl::Status SameDType(const Tensor& expected, const Tensor& found) {
+  if (expected.dtype() == found.dtype()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "expected scalar type ", ScalarTypeName(expected.dtype()), " but found ",
+      ScalarTypeName(found.dtype()), ": convert one operand with to()"));
+}
+
+absl::Status RequireRank(const Tensor& t, int64_t rank, absl::string_view message) {
+  if (t.dim() == rank) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(message, ", got ", t.dim(), "-D tensor of shape ", Shape(t)));
+}
+
+// A Python number as the element type `dtype` takes it: integer results
+// truncate beta and alpha, as PyTorch 1.13's CPU addmm does.
+Scalar Coefficient(double v, DType dtype) {
+  if (device::IsFloating(dtype)) return Scalar(v);
+  return Scalar(Scalar(v).ToInt());
+}
+
+ForwardFn Binary(absl::StatusOr<Tensor> (*f)(const OpCall&, const Tensor&, const Tensor&)) {
+  return Single([f](const OpCall& c) { return f(c, c.inputs[0], c.inputs[1]); });
+}
+
+absl::StatusOr<Tensor> MatmulOp(const OpCall& c, const Tensor& a, const Tensor& b) {
+  if (a.dim() > 0 && b.dim() > 0 && a.dtype() == b.dtype()) {
+    TD_RETURN_IF_ERROR(RejectBool(a, MatmulKernel(a.dim(), b.dim())));
+  }
+  return device::Matmul(c.ctx, a, b);
+}
+
+absl::StatusOr<Tensor> MmOp(const OpCall& c, const Tensor& a, const Tensor& b) {
+  if (a.dim() != 2 || b.dim() != 2) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expected 2-D matrices, got ", Shape(a), " and ", Shape(b),
+        ": use matmul for other ranks"));
+  }
+  TD_RETURN_IF_ERROR(SameDType(a, b));
+  TD_RETURN_IF_ERROR(RejectBool(a, "addmm_impl_cpu_"));
+  return device::Matmul(c.ctx, a, b);
+}
+
+absl::StatusOr<Tensor> BmmOp(const OpCall& c, const Tensor& a, const Tensor& b) {
+  TD_RETURN_IF_ERROR(RequireRank(a, 3, "batch1 must be a 3D tensor"));
+  TD_RETURN_IF_ERROR(RequireRank(b, 3, "batch2 must be a 3D tensor"));
+  if (b.shape()[0] != a.shape()[0] || b.shape()[1] != a.shape()[2]) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Expected size for first two dimensions of batch2 tensor to be: [", a.shape()[0], ", ",
+        a.shape()[2], "] but got: [", b.shape()[0], ", ", b.shape()[1], "] (bmm of ", Shape(a),
+        " and ", Shape(b), "; use matmul to broadcast batches)"));
+  }
+  TD_RETURN_IF_ERROR(SameDType(a, b));
+  TD_RETURN_IF_ERROR(RejectBool(a, "bmm"));
+  return device::Matmul(c.ctx, a, b);
+}
+
+absl::StatusOr<Tensor> MvOp(const OpCall& c, const Tensor& m, const Tensor& v) {
+  if (m.dim() != 2 || v.dim() != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "vector + matrix @ vector expected: mv takes a 2-D matrix and a 1-D vector, got ",
+        Shape(m), " and ", Shape(v)));
+  }
+  if (m.shape()[1] != v.shape()[0]) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "size mismatch, got ", Shape(m), " and ", Shape(v), ": the vector needs ",
+        m.shape()[1], " elements"));
+  }
+  TD_RETURN_IF_ERROR(SameDType(m, v));
+  TD_RETURN_IF_ERROR(RejectBool(m, "addmv_impl_cpu"));
+  return device::Matmul(c.ctx, m, v);
+}
+
+absl::StatusOr<Tensor> DotOp(const OpCall& c, const Tensor& a, const Tensor& b) {
+  if (a.dim() != 1 || b.dim() != 1) {
+    return absl::InvalidArgumentError(absl::StrCat("1D tensors expected, but got ", a.dim(),
+                                                   "D and ", b.dim(), "D tensors"));
+  }
+  if (a.dtype() != b.dtype()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "dot : expected both vectors to have same dtype, but found ", ScalarTypeName(a.dtype()),
+        " and ", ScalarTypeName(b.dtype()), ": convert one with to()"));
+  }
+  if (a.numel() != b.numel()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "inconsistent tensor size, expected tensor [", a.numel(), "] and src [", b.numel(),
+        "] to have the same number of elements, but got ", a.numel(), " and ", b.numel(),
+        " elements respectively"));
+  }
+  TD_RETURN_IF_ERROR(RejectBool(a, "dot"));
+  return device::Matmul(c.ctx, a, b);
+}
+
+absl::StatusOr<Tensor> OuterOp(const OpCall& c, const Tensor& a, const Tensor& b) {
+  if (a.dim() != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "outer: Expected 1-D argument self, but got ", a.dim(), "-D (shape ", Shape(a), ")"));
+  }
+  if (b.dim() != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "outer: Expected 1-D argument vec2, but got ", b.dim(), "-D (shape ", Shape(b), ")"));
+  }
+  TD_ASSIGN_OR_RETURN(Tensor column, a.Unsqueeze(1));
+  return device::BinaryOpTensor(c.ctx, device::BinaryOp::kMul, column, b);
+}
+
+absl::StatusOr<Tensor> AddmmOp(const OpCall& c) {
+  const Tensor& self = c.inputs[0];
+  const Tensor& mat1 = c.inputs[1];
+  const Tensor& mat2 = c.inputs[2];
+  TD_RETURN_IF_ERROR(RequireRank(mat1, 2, "mat1 must be a matrix"));
+  TD_RETURN_IF_ERROR(RequireRank(mat2, 2, "mat2 must be a matrix"));
+  if (mat1.shape()[1] != mat2.shape()[0]) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "mat1 and mat2 shapes cannot be multiplied (", mat1.shape()[0], "x", mat1.shape()[1],
+        " and ", mat2.shape()[0], "x", mat2.shape()[1], ")"));
+  }
+  if (self.dtype() != mat2.dtype() || mat1.dtype() != mat2.dtype()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "self and mat2 must have the same dtype, but got self ", device::DTypeName(self.dtype()),
+        ", mat1 ", device::DTypeName(mat1.dtype()), " and mat2 ",
+        device::DTypeName(mat2.dtype()), ": convert them with to()"));
+  }
+  TD_RETURN_IF_ERROR(RejectBool(self, "addmm_impl_cpu_"));
+  TD_RETURN_IF_ERROR(device::CheckSameDevice(self, mat1));
+  const std::vector<int64_t> out_shape = {mat1.shape()[0], mat2.shape()[1]};
+  absl::StatusOr<Tensor> expanded = self.Expand(out_shape);
+  if (!expanded.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "self of shape ", Shape(self), " cannot be broadcast to the product's shape ",
+        device::ShapeToString(out_shape), ": ", expanded.status().message()));
+  }
+  TD_ASSIGN_OR_RETURN(Tensor product, device::Matmul(c.ctx, mat1, mat2));
+  const DType dtype = product.dtype();
+  const Scalar alpha = Coefficient(c.attrs.Scalar("alpha").ToDouble(), dtype);
+  const Scalar beta = Coefficient(c.attrs.Scalar("beta").ToDouble(), dtype);
+  if (alpha.ToDouble() != 1.0) {
+    TD_ASSIGN_OR_RETURN(product,
+                        device::BinaryOpTensor(c.ctx, device::BinaryOp::kMul, product, alpha));
+  }
+  // beta == 0 ignores self entirely, so NaN and inf in it do not propagate.
+  if (beta.ToDouble() == 0.0) return product;
+  Tensor scaled = *expanded;
+  if (beta.ToDouble() != 1.0) {
+    TD_ASSIGN_OR_RETURN(scaled,
+                        device::BinaryOpTensor(c.ctx, device::BinaryOp::kMul, *expanded, beta));
+  }
+  return device::BinaryOpTensor(c.ctx, device::BinaryOp::kAdd, scaled, product);
+}
 
 TENSORD_REGISTER_OP(OpDef{
     .name = "matmul",
     .doc = "Matrix product with torch.matmul's rules: dot for 1-D x 1-D, matrix-vector, and "
-           "broadcast batches for more dims. float32/float64 go through BLAS.",
+           "broadcast batches for more dims. Both operands need one dtype (not bool); "
+           "float32/float64 go through BLAS.",
     .inputs = {"self", "other"},
-    .forward = [](const OpCall& c) -> absl::StatusOr<std::vector<Tensor>> {
-      TD_ASSIGN_OR_RETURN(Tensor out, device::Matmul(c.ctx, c.inputs[0], c.inputs[1]));
-      return std::vector<Tensor>{out};
-    },
+    .forward = Binary(MatmulOp),
     .supports_out = true,
 });
 
 TENSORD_REGISTER_OP(OpDef{
     .name = "mm",
-    .doc = "Product of two 2-D matrices.",
+    .doc = "Product of two 2-D matrices [n, m] x [m, p] -> [n, p] of one dtype (not bool).",
     .inputs = {"self", "mat2"},
-    .forward = [](const OpCall& c) -> absl::StatusOr<std::vector<Tensor>> {
-      if (c.inputs[0].dim() != 2 || c.inputs[1].dim() != 2) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "expected 2-D matrices, got ", device::ShapeToString(c.inputs[0].shape()),
-            " and ", device::ShapeToString(c.inputs[1].shape()), ": use matmul for other ranks"));
-      }
-      TD_ASSIGN_OR_RETURN(Tensor out, device::Matmul(c.ctx, c.inputs[0], c.inputs[1]));
-      return std::vector<Tensor>{out};
-    },
+    .forward = Binary(MmOp),
+    .supports_out = true,
+});
+
+TENSORD_REGISTER_OP(OpDef{
+    .name = "bmm",
+    .doc = "Batched matrix product of 3-D tensors [b, n, m] x [b, m, p] -> [b, n, p]: batch "
+           "sizes must be equal (use matmul to broadcast them); one dtype, not bool.",
+    .inputs = {"self", "mat2"},
+    .forward = Binary(BmmOp),
+    .supports_out = true,
+});
+
+TENSORD_REGISTER_OP(OpDef{
+    .name = "mv",
+    .doc = "Matrix-vector product: a 2-D matrix [n, m] times a 1-D vector [m] -> [n], of one "
+           "dtype (not bool).",
+    .inputs = {"self", "vec"},
+    .forward = Binary(MvOp),
+    .supports_out = true,
+});
+
+TENSORD_REGISTER_OP(OpDef{
+    .name = "dot",
+    .doc = "Inner product of two 1-D tensors with the same number of elements and the same "
+           "dtype (not bool), as a 0-dim tensor.",
+    .inputs = {"self", "other"},
+    .forward = Binary(DotOp),
+    .supports_out = true,
+});
+
+TENSORD_REGISTER_OP(OpDef{
+    .name = "outer",
+    .doc = "Outer product of two 1-D tensors [n] and [m] -> [n, m] (self[i] * vec2[j]), with "
+           "PyTorch's type promotion.",
+    .inputs = {"self", "vec2"},
+    .forward = Binary(OuterOp),
+    .supports_out = true,
+});
+
+TENSORD_REGISTER_OP(OpDef{
+    .name = "addmm",
+    .doc = "beta * self + alpha * (mat1 @ mat2) for 2-D mat1 [n, m] and mat2 [m, p]; self is "
+           "broadcast to [n, p] and all three share one dtype (not bool). With beta = 0 self "
+           "is ignored (NaN in it does not propagate); integer results truncate beta and "
+           "alpha.",
+    .inputs = {"self", "mat1", "mat2"},
+    .attrs = {ScalarAttr("beta", AttrValue(int64_t{1}), "multiplier of self"),
+              ScalarAttr("alpha", AttrValue(int64_t{1}), "multiplier of mat1 @ mat2")},
+    .forward = Single(AddmmOp),
+    .inplace_variant = true,
     .supports_out = true,
 });
 

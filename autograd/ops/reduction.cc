@@ -1,4 +1,17 @@
-// Reductions: sum and mean over all or some dims, with keepdim and dtype.
+// Reductions with PyTorch's semantics: sum, prod, mean, max/min (with and
+// without a dim), amax/amin, argmax/argmin, var/std, norm, logsumexp,
+// all/any and the cumulative cumsum/cumprod. Dims may be negative; keepdim
+// keeps reduced dims with size 1. Statistics that need floating point (var,
+// std, norm, logsumexp) are computed in float64 and rounded into the
+// result's dtype, so float16 and bfloat16 lose nothing on the way.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <span>
+#include <utility>
+#include <vector>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "autograd/ops/op_helpers.h"
@@ -8,17 +21,137 @@
 namespace tensord::autograd::ops {
 namespace {
 
+using device::BinaryOp;
 using device::DType;
+using device::ReduceOp;
+using device::Scalar;
+using device::Shape;
 using device::Tensor;
+using device::UnaryOp;
+
+// ---- shared attribute declarations -------------------------------------------
+
+AttrDef DimsAttr(bool required = false) {
+  return {"dim", AttrType::kInts, std::nullopt, !required,
+          required ? "dims to reduce" : "dims to reduce (default: all)"};
+}
+AttrDef OneDimAttr(bool required) {
+  return {"dim", AttrType::kInt, std::nullopt, !required,
+          required ? "the dim to work along" : "the dim to reduce (default: all, flattened)"};
+}
+AttrDef KeepdimAttr() { return BoolAttr("keepdim", false, "keep reduced dims with size 1"); }
 
 std::vector<AttrDef> ReduceAttrs() {
-  return {{"dim", AttrType::kInts, std::nullopt, true, "dims to reduce (default: all)"},
-          BoolAttr("keepdim", false, "keep reduced dims with size 1"),
-          DTypeAttr("compute and return in this dtype")};
+  return {DimsAttr(), KeepdimAttr(), DTypeAttr("compute and return in this dtype")};
 }
+
+// ---- shared pieces of the forwards -------------------------------------------
 
 std::vector<int64_t> Dims(const OpCall& c) {
   return c.attrs.Has("dim") ? c.attrs.Ints("dim") : std::vector<int64_t>{};
+}
+bool Keepdim(const OpCall& c) { return c.attrs.Bool("keepdim"); }
+
+// `dims` wrapped, sorted and unique (every dim when empty), as the
+// reduction primitives take them. A 0-dim tensor accepts dim 0 and -1 and
+// reduces nothing.
+absl::StatusOr<std::vector<int64_t>> WrapDims(const Tensor& in, std::span<const int64_t> dims) {
+  std::vector<int64_t> wrapped;
+  if (dims.empty()) {
+    for (int64_t d = 0; d < in.dim(); ++d) wrapped.push_back(d);
+    return wrapped;
+  }
+  for (int64_t d : dims) {
+    TD_ASSIGN_OR_RETURN(const int64_t w, device::WrapDim(d, in.dim()));
+    if (in.dim() == 0) continue;
+    if (std::find(wrapped.begin(), wrapped.end(), w) != wrapped.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("dim ", w, " appears multiple times in the list of dims"));
+    }
+    wrapped.push_back(w);
+  }
+  std::sort(wrapped.begin(), wrapped.end());
+  return wrapped;
+}
+
+// The number of elements folded into each result element.
+int64_t ReducedCount(const Tensor& in, std::span<const int64_t> wrapped) {
+  int64_t n = 1;
+  for (int64_t d : wrapped) n *= in.shape()[d];
+  return n;
+}
+
+Shape ReducedShape(const Tensor& in, std::span<const int64_t> wrapped, bool keepdim) {
+  Shape out;
+  for (int64_t d = 0; d < in.dim(); ++d) {
+    const bool reduced = std::binary_search(wrapped.begin(), wrapped.end(), d);
+    if (!reduced) {
+      out.push_back(in.shape()[d]);
+    } else if (keepdim) {
+      out.push_back(1);
+    }
+  }
+  return out;
+}
+
+// PyTorch refuses max-like reductions with nothing to pick from.
+absl::Status CheckPickable(absl::string_view name, const Tensor& in,
+                           std::span<const int64_t> wrapped, bool all_dims) {
+  if (all_dims && in.numel() == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name,
+        "(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+        "reduction dim with the 'dim' argument."));
+  }
+  for (int64_t d : wrapped) {
+    if (in.shape()[d] == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, "(): Expected reduction dim ", d, " to have non-zero size."));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RejectBool(absl::string_view name, const Tensor& in) {
+  if (in.dtype() != DType::kBool) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(name, "(): not implemented for bool inputs; convert with to(int64) first"));
+}
+
+// Sum-like result dtype: the dtype attr, else floats keep theirs and
+// integers and bool widen to int64.
+DType WidenedDType(const OpCall& c, const Tensor& self) {
+  return c.attrs.DType("dtype").value_or(device::IsFloating(self.dtype()) ? self.dtype()
+                                                                          : DType::kInt64);
+}
+
+absl::StatusOr<Tensor> ToFloat64(const OpCall& c, const Tensor& t) {
+  return device::To(c.ctx, t, DType::kFloat64);
+}
+
+absl::StatusOr<Tensor> Binary(const OpCall& c, BinaryOp op, const device::Operand& a,
+                              const device::Operand& b) {
+  return device::BinaryOpTensor(c.ctx, op, a, b);
+}
+absl::StatusOr<Tensor> Unary(const OpCall& c, UnaryOp op, const Tensor& a) {
+  return device::UnaryOpTensor(c.ctx, op, a);
+}
+absl::StatusOr<Tensor> Sum(const OpCall& c, const Tensor& t, std::span<const int64_t> dims,
+                           bool keepdim) {
+  return device::ReduceTensor(c.ctx, ReduceOp::kSum, t, dims, keepdim);
+}
+
+std::vector<Tensor> One(Tensor t) { return {std::move(t)}; }
+
+// ---- sum, prod, mean ---------------------------------------------------------
+
+ForwardFn SumLike(ReduceOp op) {
+  return [op](const OpCall& c) -> absl::StatusOr<std::vector<Tensor>> {
+    const Tensor& self = c.inputs[0];
+    TD_ASSIGN_OR_RETURN(Tensor out, device::ReduceTensor(c.ctx, op, self, Dims(c), Keepdim(c),
+                                                         WidenedDType(c, self)));
+    return One(out);
+  };
 }
 
 TENSORD_REGISTER_OP(OpDef{
@@ -26,15 +159,16 @@ TENSORD_REGISTER_OP(OpDef{
     .doc = "Sum of elements over dims; integer and bool inputs sum to int64.",
     .inputs = {"self"},
     .attrs = ReduceAttrs(),
-    .forward = [](const OpCall& c) -> absl::StatusOr<std::vector<Tensor>> {
-      const Tensor& self = c.inputs[0];
-      const DType dtype = c.attrs.DType("dtype").value_or(
-          device::IsFloating(self.dtype()) ? self.dtype() : DType::kInt64);
-      TD_ASSIGN_OR_RETURN(Tensor out, device::ReduceTensor(c.ctx, device::ReduceOp::kSum, self,
-                                                           Dims(c), c.attrs.Bool("keepdim"),
-                                                           dtype));
-      return std::vector<Tensor>{out};
-    },
+    .forward = SumLike(ReduceOp::kSum),
+    .supports_out = true,
+});
+
+TENSORD_REGISTER_OP(OpDef{
+    .name = "prod",
+    .doc = "Product of elements over dims; integer and bool inputs multiply in int64.",
+    .inputs = {"self"},
+    .attrs = ReduceAttrs(),
+    .forward = SumLike(ReduceOp::kProd),
     .supports_out = true,
 });
 
@@ -52,18 +186,320 @@ TENSORD_REGISTER_OP(OpDef{
             "or complex dtype. Got: ",
             device::DTypeName(dtype), " (pass dtype=float32 or convert with to())"));
       }
-      TD_ASSIGN_OR_RETURN(Tensor sum, device::ReduceTensor(c.ctx, device::ReduceOp::kSum, self,
-                                                           Dims(c), c.attrs.Bool("keepdim"),
-                                                           dtype));
+      TD_ASSIGN_OR_RETURN(Tensor sum, device::ReduceTensor(c.ctx, ReduceOp::kSum, self, Dims(c),
+                                                           Keepdim(c), dtype));
       const int64_t count = sum.numel() == 0 ? 0 : self.numel() / sum.numel();
       TD_ASSIGN_OR_RETURN(Tensor out,
-                          device::BinaryOpTensor(c.ctx, device::BinaryOp::kDiv, sum,
-                                                 device::Scalar(static_cast<double>(count)),
-                                                 dtype));
-      return std::vector<Tensor>{out};
+                          device::BinaryOpTensor(c.ctx, BinaryOp::kDiv, sum,
+                                                 Scalar(static_cast<double>(count)), dtype));
+      return One(out);
     },
     .supports_out = true,
 });
+
+// ---- max, min, amax, amin, argmax, argmin ------------------------------------
+
+// torch.max(x) -> 0-dim value; torch.max(x, dim) -> (values, indices).
+ForwardFn MaxMin(ReduceOp op, const char* name) {
+  return [op, name](const OpCall& c) -> absl::StatusOr<std::vector<Tensor>> {
+    const Tensor& self = c.inputs[0];
+    if (!c.attrs.Has("dim")) {
+      TD_RETURN_IF_ERROR(CheckPickable(name, self, {}, /*all_dims=*/true));
+      TD_ASSIGN_OR_RETURN(Tensor v, device::ReduceTensor(c.ctx, op, self, {}, false));
+      return One(v);
+    }
+    TD_ASSIGN_OR_RETURN(const std::vector<int64_t> wrapped,
+                        WrapDims(self, std::vector<int64_t>{c.attrs.Int("dim")}));
+    TD_RETURN_IF_ERROR(CheckPickable(name, self, wrapped, /*all_dims=*/false));
+    TD_ASSIGN_OR_RETURN(auto vi,
+                        device::ArgReduceTensor(c.ctx, op, self, c.attrs.Int("dim"), Keepdim(c)));
+    return std::vector<Tensor>{vi.first, vi.second};
+  };
+}
+
+OpDef MaxMinDef(const char* name, ReduceOp op, const char* what) {
+  return OpDef{
+      .name = name,
+      .doc = absl::StrCat("The ", what,
+                          " element as a 0-dim tensor; with dim, (values, indices) along that "
+                          "dim, the first occurrence winning ties and NaN propagating."),
+      .inputs = {"self"},
+      .attrs = {OneDimAttr(false), KeepdimAttr()},
+      .forward = MaxMin(op, name),
+      .num_outputs = 2,
+  };
+}
+TENSORD_REGISTER_OP(MaxMinDef("max", ReduceOp::kMax, "largest"));
+TENSORD_REGISTER_OP(MaxMinDef("min", ReduceOp::kMin, "smallest"));
+
+OpDef AmaxDef(const char* name, ReduceOp op, const char* what) {
+  return OpDef{
+      .name = name,
+      .doc = absl::StrCat("The ", what, " element over dims (default: all); NaN propagates."),
+      .inputs = {"self"},
+      .attrs = {DimsAttr(), KeepdimAttr()},
+      .forward = [op, name](const OpCall& c) -> absl::StatusOr<std::vector<Tensor>> {
+        const Tensor& self = c.inputs[0];
+        const std::vector<int64_t> dims = Dims(c);
+        TD_ASSIGN_OR_RETURN(const std::vector<int64_t> wrapped, WrapDims(self, dims));
+        TD_RETURN_IF_ERROR(CheckPickable(name, self, wrapped, dims.empty()));
+        TD_ASSIGN_OR_RETURN(Tensor out, device::ReduceTensor(c.ctx, op, self, dims, Keepdim(c)));
+        return One(out);
+      },
+      .supports_out = true,
+  };
+}
+TENSORD_REGISTER_OP(AmaxDef("amax", ReduceOp::kMax, "largest"));
+TENSORD_REGISTER_OP(AmaxDef("amin", ReduceOp::kMin, "smallest"));
+
+OpDef ArgDef(const char* name, ReduceOp op, const char* what) {
+  return OpDef{
+      .name = name,
+      .doc = absl::StrCat("int64 index of the ", what,
+                          " element along dim (first occurrence; a NaN wins); without dim, "
+                          "into the flattened tensor."),
+      .inputs = {"self"},
+      .attrs = {OneDimAttr(false), KeepdimAttr()},
+      .forward = [op, name](const OpCall& c) -> absl::StatusOr<std::vector<Tensor>> {
+        const Tensor& self = c.inputs[0];
+        TD_RETURN_IF_ERROR(RejectBool(name, self));
+        if (c.attrs.Has("dim")) {
+          TD_ASSIGN_OR_RETURN(const std::vector<int64_t> wrapped,
+                              WrapDims(self, std::vector<int64_t>{c.attrs.Int("dim")}));
+          TD_RETURN_IF_ERROR(CheckPickable(name, self, wrapped, /*all_dims=*/false));
+          TD_ASSIGN_OR_RETURN(
+              auto vi, device::ArgReduceTensor(c.ctx, op, self, c.attrs.Int("dim"), Keepdim(c)));
+          return One(vi.second);
+        }
+        if (self.numel() == 0) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              name, "(): Expected reduction dim to be specified for input.numel() == 0."));
+        }
+        const std::vector<int64_t> flat = {-1};
+        TD_ASSIGN_OR_RETURN(Tensor flattened, device::Reshape(c.ctx, self, flat));
+        TD_ASSIGN_OR_RETURN(auto vi, device::ArgReduceTensor(c.ctx, op, flattened, 0, false));
+        const Shape shape = Keepdim(c) ? Shape(self.dim(), 1) : Shape{};
+        TD_ASSIGN_OR_RETURN(Tensor out, vi.second.View(shape));
+        return One(out);
+      },
+      .supports_out = true,
+  };
+}
+TENSORD_REGISTER_OP(ArgDef("argmax", ReduceOp::kMax, "largest"));
+TENSORD_REGISTER_OP(ArgDef("argmin", ReduceOp::kMin, "smallest"));
+
+// ---- var, std ----------------------------------------------------------------
+
+// Two passes in float64: the mean, then the sum of squared deviations,
+// divided by max(0, N - correction) (NaN or inf where that is 0, as torch).
+ForwardFn VarStd(bool take_sqrt) {
+  return [take_sqrt](const OpCall& c) -> absl::StatusOr<std::vector<Tensor>> {
+    const Tensor& self = c.inputs[0];
+    if (!device::IsFloating(self.dtype())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("std and var only support floating point and complex dtypes; got ",
+                       device::DTypeName(self.dtype()), " (convert with to(float32) first)"));
+    }
+    TD_ASSIGN_OR_RETURN(const std::vector<int64_t> wrapped, WrapDims(self, Dims(c)));
+    const int64_t n = ReducedCount(self, wrapped);
+    const int64_t correction =
+        c.attrs.Has("correction") ? c.attrs.Int("correction") : (c.attrs.Bool("unbiased") ? 1 : 0);
+    const double divisor = std::max<double>(0.0, static_cast<double>(n - correction));
+    TD_ASSIGN_OR_RETURN(Tensor x, ToFloat64(c, self));
+    TD_ASSIGN_OR_RETURN(Tensor total, Sum(c, x, wrapped, true));
+    TD_ASSIGN_OR_RETURN(Tensor mean,
+                        Binary(c, BinaryOp::kDiv, total, Scalar(static_cast<double>(n))));
+    TD_ASSIGN_OR_RETURN(Tensor dev, Binary(c, BinaryOp::kSub, x, mean));
+    TD_ASSIGN_OR_RETURN(Tensor sq, Binary(c, BinaryOp::kMul, dev, dev));
+    TD_ASSIGN_OR_RETURN(Tensor ss, Sum(c, sq, wrapped, Keepdim(c)));
+    TD_ASSIGN_OR_RETURN(Tensor var, Binary(c, BinaryOp::kDiv, ss, Scalar(divisor)));
+    if (take_sqrt) {
+      TD_ASSIGN_OR_RETURN(var, Unary(c, UnaryOp::kSqrt, var));
+    }
+    TD_ASSIGN_OR_RETURN(Tensor out, device::To(c.ctx, var, self.dtype()));
+    return One(out);
+  };
+}
+
+std::vector<AttrDef> VarAttrs() {
+  AttrDef correction = IntAttr("correction", std::nullopt,
+                               "subtract this from N in the divisor (overrides unbiased)");
+  correction.optional = true;
+  return {DimsAttr(), BoolAttr("unbiased", true, "divide by N - 1 (Bessel) instead of N"),
+          std::move(correction), KeepdimAttr()};
+}
+
+TENSORD_REGISTER_OP(OpDef{
+    .name = "var",
+    .doc = "Variance over dims (default: all); floating-point inputs only.",
+    .inputs = {"self"},
+    .attrs = VarAttrs(),
+    .forward = VarStd(false),
+    .supports_out = true,
+});
+
+TENSORD_REGISTER_OP(OpDef{
+    .name = "std",
+    .doc = "Standard deviation over dims (default: all); floating-point inputs only.",
+    .inputs = {"self"},
+    .attrs = VarAttrs(),
+    .forward = VarStd(true),
+    .supports_out = true,
+});
+
+// ---- norm --------------------------------------------------------------------
+
+// The p-norm of |x| in float64: p = inf/-inf is the max/min (0 when nothing
+// is reduced), p = 0 counts nonzeros, p = 1 and 2 directly, any other p as
+// exp(log(sum(exp(p * log|x|))) / p).
+absl::StatusOr<Tensor> PNorm(const OpCall& c, const Tensor& x, std::span<const int64_t> wrapped,
+                             bool keepdim, double p) {
+  TD_ASSIGN_OR_RETURN(Tensor a, Unary(c, UnaryOp::kAbs, x));
+  if (std::isinf(p)) {
+    if (ReducedCount(x, wrapped) == 0) {
+      return device::Full(c.ctx, ReducedShape(x, wrapped, keepdim), Scalar(0.0), DType::kFloat64,
+                          x.device());
+    }
+    return device::ReduceTensor(c.ctx, p > 0 ? ReduceOp::kMax : ReduceOp::kMin, a, wrapped,
+                                keepdim);
+  }
+  if (p == 0) {
+    TD_ASSIGN_OR_RETURN(Tensor nz, Binary(c, BinaryOp::kNe, a, Scalar(0.0)));
+    return device::ReduceTensor(c.ctx, ReduceOp::kSum, nz, wrapped, keepdim, DType::kFloat64);
+  }
+  if (p == 1) return Sum(c, a, wrapped, keepdim);
+  if (p == 2) {
+    TD_ASSIGN_OR_RETURN(Tensor sq, Binary(c, BinaryOp::kMul, a, a));
+    TD_ASSIGN_OR_RETURN(Tensor ss, Sum(c, sq, wrapped, keepdim));
+    return Unary(c, UnaryOp::kSqrt, ss);
+  }
+  TD_ASSIGN_OR_RETURN(Tensor log_a, Unary(c, UnaryOp::kLog, a));
+  TD_ASSIGN_OR_RETURN(Tensor scaled, Binary(c, BinaryOp::kMul, log_a, Scalar(p)));
+  TD_ASSIGN_OR_RETURN(Tensor powed, Unary(c, UnaryOp::kExp, scaled));
+  TD_ASSIGN_OR_RETURN(Tensor total, Sum(c, powed, wrapped, keepdim));
+  TD_ASSIGN_OR_RETURN(Tensor log_total, Unary(c, UnaryOp::kLog, total));
+  TD_ASSIGN_OR_RETURN(Tensor root, Binary(c, BinaryOp::kDiv, log_total, Scalar(p)));
+  return Unary(c, UnaryOp::kExp, root);
+}
+
+TENSORD_REGISTER_OP(OpDef{
+    .name = "norm",
+    .doc = "Vector p-norm over dims (default: all): p = 2 (default), 1, inf, -inf, 0 or any "
+           "other number; floating-point inputs only.",
+    .inputs = {"self"},
+    .attrs = {{"p", AttrType::kFloat, 2.0, false, "the order: a number, inf or -inf"},
+              DimsAttr(),
+              KeepdimAttr()},
+    .forward = [](const OpCall& c) -> absl::StatusOr<std::vector<Tensor>> {
+      const Tensor& self = c.inputs[0];
+      if (!device::IsFloating(self.dtype())) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "norm(): input dtype should be either floating point or complex. Got ",
+            device::DTypeName(self.dtype()), " instead (convert with to(float32) first)."));
+      }
+      TD_ASSIGN_OR_RETURN(const std::vector<int64_t> wrapped, WrapDims(self, Dims(c)));
+      TD_ASSIGN_OR_RETURN(Tensor x, ToFloat64(c, self));
+      TD_ASSIGN_OR_RETURN(Tensor norm, PNorm(c, x, wrapped, Keepdim(c), c.attrs.Float("p")));
+      TD_ASSIGN_OR_RETURN(Tensor out, device::To(c.ctx, norm, self.dtype()));
+      return One(out);
+    },
+    .supports_out = true,
+});
+
+// ---- logsumexp ---------------------------------------------------------------
+
+// log(sum(exp(x - m))) + m with m the max over the dims (0 where it is
+// infinite, so all -inf gives -inf and +inf gives +inf), in float64.
+TENSORD_REGISTER_OP(OpDef{
+    .name = "logsumexp",
+    .doc = "log(sum(exp(x))) over dims, computed stably; integer and bool inputs give float32.",
+    .inputs = {"self"},
+    .attrs = {DimsAttr(/*required=*/true), KeepdimAttr()},
+    .forward = [](const OpCall& c) -> absl::StatusOr<std::vector<Tensor>> {
+      const Tensor& self = c.inputs[0];
+      const DType dtype = device::IsFloating(self.dtype()) ? self.dtype() : device::kDefaultFloat;
+      TD_ASSIGN_OR_RETURN(const std::vector<int64_t> wrapped, WrapDims(self, Dims(c)));
+      TD_ASSIGN_OR_RETURN(Tensor x, ToFloat64(c, self));
+      Tensor result;
+      if (x.numel() == 0) {
+        TD_ASSIGN_OR_RETURN(Tensor e, Unary(c, UnaryOp::kExp, x));
+        TD_ASSIGN_OR_RETURN(Tensor s, Sum(c, e, wrapped, Keepdim(c)));
+        TD_ASSIGN_OR_RETURN(result, Unary(c, UnaryOp::kLog, s));
+      } else {
+        TD_ASSIGN_OR_RETURN(Tensor m, device::ReduceTensor(c.ctx, ReduceOp::kMax, x, wrapped,
+                                                           /*keepdim=*/true));
+        TD_ASSIGN_OR_RETURN(Tensor m_abs, Unary(c, UnaryOp::kAbs, m));
+        TD_ASSIGN_OR_RETURN(Tensor inf, Binary(c, BinaryOp::kEq, m_abs,
+                                               Scalar(std::numeric_limits<double>::infinity())));
+        TD_ASSIGN_OR_RETURN(Tensor shift, device::WhereTensor(c.ctx, inf, Scalar(0.0), m));
+        TD_ASSIGN_OR_RETURN(Tensor z, Binary(c, BinaryOp::kSub, x, shift));
+        TD_ASSIGN_OR_RETURN(Tensor e, Unary(c, UnaryOp::kExp, z));
+        TD_ASSIGN_OR_RETURN(Tensor s, Sum(c, e, wrapped, /*keepdim=*/true));
+        TD_ASSIGN_OR_RETURN(Tensor log_s, Unary(c, UnaryOp::kLog, s));
+        TD_ASSIGN_OR_RETURN(Tensor kept, Binary(c, BinaryOp::kAdd, log_s, shift));
+        TD_ASSIGN_OR_RETURN(result, kept.View(ReducedShape(x, wrapped, Keepdim(c))));
+      }
+      TD_ASSIGN_OR_RETURN(Tensor out, device::To(c.ctx, result, dtype));
+      return One(out);
+    },
+    .supports_out = true,
+});
+
+// ---- all, any ----------------------------------------------------------------
+
+// Elements are tested != 0 (NaN counts as true); all multiplies and any
+// adds the resulting bools, so empty reductions give true and false.
+ForwardFn AllAny(ReduceOp op) {
+  return [op](const OpCall& c) -> absl::StatusOr<std::vector<Tensor>> {
+    const Tensor& self = c.inputs[0];
+    Tensor truth = self;
+    if (self.dtype() != DType::kBool) {
+      TD_ASSIGN_OR_RETURN(truth, Binary(c, BinaryOp::kNe, self, Scalar(int64_t{0})));
+    }
+    TD_ASSIGN_OR_RETURN(Tensor out, device::ReduceTensor(c.ctx, op, truth, Dims(c), Keepdim(c)));
+    return One(out);
+  };
+}
+
+TENSORD_REGISTER_OP(OpDef{
+    .name = "all",
+    .doc = "Whether every element over dims (default: all) is nonzero; returns bool.",
+    .inputs = {"self"},
+    .attrs = {DimsAttr(), KeepdimAttr()},
+    .forward = AllAny(ReduceOp::kProd),
+    .supports_out = true,
+});
+
+TENSORD_REGISTER_OP(OpDef{
+    .name = "any",
+    .doc = "Whether any element over dims (default: all) is nonzero; returns bool.",
+    .inputs = {"self"},
+    .attrs = {DimsAttr(), KeepdimAttr()},
+    .forward = AllAny(ReduceOp::kSum),
+    .supports_out = true,
+});
+
+// ---- cumsum, cumprod ---------------------------------------------------------
+
+OpDef CumDef(const char* name, ReduceOp op, const char* what) {
+  return OpDef{
+      .name = name,
+      .doc = absl::StrCat("Cumulative ", what,
+                          " along dim; integer and bool inputs accumulate in int64."),
+      .inputs = {"self"},
+      .attrs = {OneDimAttr(true), DTypeAttr("compute and return in this dtype")},
+      .forward = [op](const OpCall& c) -> absl::StatusOr<std::vector<Tensor>> {
+        const Tensor& self = c.inputs[0];
+        TD_ASSIGN_OR_RETURN(Tensor out, device::ScanTensor(c.ctx, op, self, c.attrs.Int("dim"),
+                                                           WidenedDType(c, self)));
+        return One(out);
+      },
+      .inplace_variant = true,
+      .supports_out = true,
+  };
+}
+TENSORD_REGISTER_OP(CumDef("cumsum", ReduceOp::kSum, "sum"));
+TENSORD_REGISTER_OP(CumDef("cumprod", ReduceOp::kProd, "product"));
 
 }  // namespace
 }  // namespace tensord::autograd::ops

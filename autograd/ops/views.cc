@@ -1,7 +1,8 @@
 // View ops: results share storage with their input, so writes through one
-// are seen through the other (view, select, slice, index strings, transpose,
-// t, t_, permute, expand, squeeze, unsqueeze); plus reshape, contiguous and
-// clone, which copy only when they must (or always, for clone).
+// are seen through the other (view, select, slice, narrow, index strings,
+// transpose, t, t_, permute, expand, expand_as, squeeze, unsqueeze); plus
+// reshape, contiguous and clone, which copy only when they must (or always,
+// for clone).
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "autograd/ops/op_helpers.h"
@@ -107,6 +108,50 @@ TENSORD_REGISTER_OP(ViewOp("expand",
                            {SizeAttr()}, Single([](const OpCall& c) {
                              return c.inputs[0].Expand(c.attrs.Ints("size"));
                            })));
+
+TENSORD_REGISTER_OP(OpDef{
+    .name = "expand_as",
+    .doc = "self expanded to other's shape without copying (expand(other.size())).",
+    .inputs = {"self", "other"},
+    .forward = Single([](const OpCall& c) {
+      return c.inputs[0].Expand(c.inputs[1].shape());
+    }),
+    .is_view = true,
+});
+
+// torch.narrow: `length` elements of dim from `start` (negative counts from
+// the end; start may equal the size when length is 0).
+absl::StatusOr<Tensor> Narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length) {
+  if (self.dim() == 0) {
+    return absl::InvalidArgumentError(
+        "narrow() cannot be applied to a 0-dim tensor: unsqueeze it first");
+  }
+  TD_ASSIGN_OR_RETURN(const int64_t d, device::WrapDim(dim, self.dim()));
+  const int64_t size = self.shape()[d];
+  if (length < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("narrow(): length must be non-negative, but got ", length));
+  }
+  if (start < -size || start > size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "narrow(): start out of range (expected to be in range of [", -size, ", ", size,
+        "], but got ", start, ")"));
+  }
+  if (start < 0) start += size;
+  if (start > size - length) {
+    return absl::InvalidArgumentError(absl::StrCat("start (", start, ") + length (", length,
+                                                   ") exceeds dimension size (", size, ")."));
+  }
+  return self.Slice(d, start, start + length, 1);
+}
+
+TENSORD_REGISTER_OP(ViewOp(
+    "narrow", "`length` elements along dim starting at `start` (negative counts from the end).",
+    {DimAttr(), IntAttr("start", std::nullopt, "first index (negative counts from the end)"),
+     IntAttr("length", std::nullopt, "number of elements, at least 0")},
+    Single([](const OpCall& c) {
+      return Narrow(c.inputs[0], c.attrs.Int("dim"), c.attrs.Int("start"), c.attrs.Int("length"));
+    })));
 
 TENSORD_REGISTER_OP(ViewOp("unsqueeze", "Inserts a dim of size 1.", {DimAttr()},
                            Single([](const OpCall& c) {

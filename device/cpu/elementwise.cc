@@ -3,7 +3,9 @@
 // tables map the primitive enums to the functors.
 #include <array>
 #include <cstddef>
+#include <iterator>
 #include <string>
+#include <type_traits>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -21,10 +23,13 @@ constexpr char kBoolSubMessage[] =
     "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
     "`logical_xor()` operator instead.";
 
-absl::Status NeedsFloat(const char* name, DType t) {
+// An element type the op does not take: float functions name the fix,
+// everything else that reaches here is a bool input.
+absl::Status Unsupported(const char* name, DType t, bool float_only) {
   return absl::InvalidArgumentError(
-      absl::StrCat(name, "(): not implemented for '", std::string(DTypeName(t)),
-                   "' tensors: promote the input to a floating-point dtype first"));
+      absl::StrCat(name, "(): not implemented for '", std::string(DTypeName(t)), "' tensors: ",
+                   float_only ? "promote the input to a floating-point dtype first"
+                              : "convert the input to an integer or floating-point dtype first"));
 }
 
 // out = Op(in), computed in ComputeType<T> and rounded on store.
@@ -35,7 +40,7 @@ absl::Status RunUnary(const char* name, const HostView& in, const HostView& out)
       if constexpr (kIsBool<T> && std::is_same_v<Op, NegOp>) {
         return absl::InvalidArgumentError(kBoolNegMessage);
       } else {
-        return NeedsFloat(name, in.dtype);
+        return Unsupported(name, in.dtype, std::is_base_of_v<FloatOnly, Op>);
       }
     } else {
       Map<T, T>([](T x) { return Cast<T>(Op{}(Cast<ComputeType<T>>(x))); }, out, in);
@@ -57,16 +62,19 @@ bool AnyZero(const HostView& v) {
 }
 
 // out = Op(a, b), computed in ComputeType<T>; out is T, or bool for
-// comparisons.
+// comparisons and logical ops.
 template <typename Op>
 absl::Status RunBinary(const char* name, const HostView& a, const HostView& b,
                        const HostView& out) {
   return DispatchDType(a.dtype, [&]<typename T>() -> absl::Status {
     if constexpr (!Op::template kSupports<T>) {
-      static_assert(std::is_same_v<Op, SubOp>, "only bool subtraction is unsupported");
-      return absl::InvalidArgumentError(kBoolSubMessage);
+      if constexpr (kIsBool<T> && std::is_same_v<Op, SubOp>) {
+        return absl::InvalidArgumentError(kBoolSubMessage);
+      } else {
+        return Unsupported(name, a.dtype, std::is_base_of_v<FloatOnly, Op>);
+      }
     } else {
-      if constexpr (std::is_same_v<Op, DivOp> && !kIsFloat<T>) {
+      if constexpr (kIntZeroDivides<Op> && !kIsFloat<T>) {
         // Checked up front so that a failed in-place division writes nothing.
         if (AnyZero<T>(b)) return absl::InvalidArgumentError("ZeroDivisionError");
       }
@@ -86,9 +94,28 @@ struct UnaryEntry {
 };
 // Indexed by UnaryOp.
 constexpr UnaryEntry kUnaryTable[] = {
-    {UnaryOp::kNeg, "neg", &RunUnary<NegOp>},    {UnaryOp::kAbs, "abs", &RunUnary<AbsOp>},
-    {UnaryOp::kExp, "exp", &RunUnary<ExpOp>},    {UnaryOp::kLog, "log", &RunUnary<LogOp>},
+    {UnaryOp::kNeg, "neg", &RunUnary<NegOp>},
+    {UnaryOp::kAbs, "abs", &RunUnary<AbsOp>},
+    {UnaryOp::kExp, "exp", &RunUnary<ExpOp>},
+    {UnaryOp::kLog, "log", &RunUnary<LogOp>},
     {UnaryOp::kSqrt, "sqrt", &RunUnary<SqrtOp>},
+    {UnaryOp::kSign, "sign", &RunUnary<SignOp>},
+    {UnaryOp::kLog1p, "log1p", &RunUnary<Log1pOp>},
+    {UnaryOp::kExpm1, "expm1", &RunUnary<Expm1Op>},
+    {UnaryOp::kRsqrt, "rsqrt", &RunUnary<RsqrtOp>},
+    {UnaryOp::kReciprocal, "reciprocal", &RunUnary<ReciprocalOp>},
+    {UnaryOp::kSin, "sin", &RunUnary<SinOp>},
+    {UnaryOp::kCos, "cos", &RunUnary<CosOp>},
+    {UnaryOp::kTanh, "tanh", &RunUnary<TanhOp>},
+    {UnaryOp::kSigmoid, "sigmoid", &RunUnary<SigmoidOp>},
+    {UnaryOp::kRelu, "relu", &RunUnary<ReluOp>},
+    {UnaryOp::kGelu, "gelu", &RunUnary<GeluOp>},
+    {UnaryOp::kGeluTanh, "gelu", &RunUnary<GeluTanhOp>},
+    {UnaryOp::kSilu, "silu", &RunUnary<SiluOp>},
+    {UnaryOp::kFloor, "floor", &RunUnary<FloorOp>},
+    {UnaryOp::kCeil, "ceil", &RunUnary<CeilOp>},
+    {UnaryOp::kRound, "round", &RunUnary<RoundOp>},
+    {UnaryOp::kLogicalNot, "logical_not", &RunUnary<LogicalNotOp>},
 };
 
 using BinaryFn = absl::Status (*)(const char*, const HostView&, const HostView&, const HostView&);
@@ -105,6 +132,16 @@ constexpr BinaryEntry kBinaryTable[] = {
     {BinaryOp::kDiv, "div", &RunBinary<DivOp>},
     {BinaryOp::kMaximum, "maximum", &RunBinary<MaximumOp>},
     {BinaryOp::kMinimum, "minimum", &RunBinary<MinimumOp>},
+    {BinaryOp::kDivTrunc, "div_trunc", &RunBinary<DivTruncOp>},
+    {BinaryOp::kDivFloor, "div_floor", &RunBinary<DivFloorOp>},
+    {BinaryOp::kRemainder, "remainder", &RunBinary<RemainderOp>},
+    {BinaryOp::kPow, "pow", &RunBinary<PowOp>},
+    {BinaryOp::kAtan2, "atan2", &RunBinary<Atan2Op>},
+    {BinaryOp::kClampMin, "clamp_min", &RunBinary<ClampMinOp>},
+    {BinaryOp::kClampMax, "clamp_max", &RunBinary<ClampMaxOp>},
+    {BinaryOp::kLogicalAnd, "logical_and", &RunBinary<LogicalAndOp>},
+    {BinaryOp::kLogicalOr, "logical_or", &RunBinary<LogicalOrOp>},
+    {BinaryOp::kLogicalXor, "logical_xor", &RunBinary<LogicalXorOp>},
     {BinaryOp::kEq, "eq", &RunBinary<EqOp>},
     {BinaryOp::kNe, "ne", &RunBinary<NeOp>},
     {BinaryOp::kLt, "lt", &RunBinary<LtOp>},
@@ -122,6 +159,9 @@ constexpr bool IndexedByOp(const Entry (&table)[N]) {
 }
 static_assert(IndexedByOp(kUnaryTable));
 static_assert(IndexedByOp(kBinaryTable));
+// Every op has an entry (the last enumerators are the last entries).
+static_assert(std::size(kUnaryTable) == static_cast<size_t>(UnaryOp::kLogicalNot) + 1);
+static_assert(std::size(kBinaryTable) == static_cast<size_t>(BinaryOp::kGe) + 1);
 
 template <typename Entry, size_t N, typename Op>
 const Entry* Lookup(const Entry (&table)[N], Op op) {

@@ -1,5 +1,6 @@
 // Sum, prod, max and min over a set of dims on the CPU. Elements are folded
-// in AccType (double for floats, int64 for integers and bool) into a
+// in AccType (double for floats, int64 for integers and bool; max and min
+// of floats in float, or double for double) into a
 // temporary laid out like out, which is then rounded into out. The input is
 // read once in its row-major order through the shared strided loop.
 #include <cstddef>
@@ -41,10 +42,19 @@ A FoldRow(const Op& op, A init, const char* p, int64_t step, int64_t n) {
   return init;
 }
 
+// Max and min are exact in any type that holds T, so floats pick in float
+// (twice the SIMD width of double); sums and products widen to AccType.
+template <typename T, typename Op>
+using FoldAcc = std::conditional_t<
+    (std::is_same_v<Op, MaxReduce> || std::is_same_v<Op, MinReduce>) && kIsFloat<T>,
+    std::conditional_t<std::is_same_v<T, double>, double, float>, AccType<T>>;
+
 template <typename T, typename Op>
 void Fold(const HostView& in, std::span<const int64_t> dims, const HostView& out) {
-  using A = AccType<T>;
-  constexpr DType kAccDType = std::is_same_v<A, double> ? DType::kFloat64 : DType::kInt64;
+  using A = FoldAcc<T, Op>;
+  constexpr DType kAccDType = std::is_same_v<A, double>  ? DType::kFloat64
+                              : std::is_same_v<A, float> ? DType::kFloat32
+                                                         : DType::kInt64;
   const Op op;
   std::vector<A> acc(static_cast<size_t>(out.numel()), Op::template Identity<A>());
   // acc is contiguous over out's shape; read with in's shape it has stride 0

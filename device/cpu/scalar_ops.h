@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <numbers>
 #include <type_traits>
 
 #include "device/dtype.h"
@@ -75,11 +76,23 @@ inline To Cast(From v) {
   }
 }
 
-// Unary ops, applied to ComputeType<T>. kSupports says which element types
-// the op accepts; the kernel reports the others.
-struct NegOp {
+// Which element types an op accepts; the kernel reports the others.
+struct AnyType {
+  template <typename T>
+  static constexpr bool kSupports = true;
+};
+struct NotBool {
   template <typename T>
   static constexpr bool kSupports = !kIsBool<T>;
+};
+// Float functions: integer and bool inputs are promoted by the caller.
+struct FloatOnly {
+  template <typename T>
+  static constexpr bool kSupports = kIsFloat<T>;
+};
+
+// Unary ops, applied to ComputeType<T>.
+struct NegOp : NotBool {
   template <typename C>
   C operator()(C x) const {
     if constexpr (kIsInt<C>)
@@ -88,9 +101,7 @@ struct NegOp {
       return -x;
   }
 };
-struct AbsOp {
-  template <typename T>
-  static constexpr bool kSupports = true;
+struct AbsOp : AnyType {
   template <typename C>
   C operator()(C x) const {
     if constexpr (kIsInt<C>)
@@ -101,36 +112,150 @@ struct AbsOp {
       return std::abs(x);
   }
 };
-struct ExpOp {
-  template <typename T>
-  static constexpr bool kSupports = kIsFloat<T>;
+// -1, 0 or 1; NaN gives 0, as torch.sign.
+struct SignOp : AnyType {
+  template <typename C>
+  C operator()(C x) const {
+    if constexpr (kIsBool<C>)
+      return x;
+    else
+      return static_cast<C>((C{0} < x) - (x < C{0}));
+  }
+};
+struct ExpOp : FloatOnly {
   template <typename C>
   C operator()(C x) const {
     return std::exp(x);
   }
 };
-struct LogOp {
-  template <typename T>
-  static constexpr bool kSupports = kIsFloat<T>;
+struct LogOp : FloatOnly {
   template <typename C>
   C operator()(C x) const {
     return std::log(x);
   }
 };
-struct SqrtOp {
-  template <typename T>
-  static constexpr bool kSupports = kIsFloat<T>;
+struct SqrtOp : FloatOnly {
   template <typename C>
   C operator()(C x) const {
     return std::sqrt(x);
   }
 };
+struct Log1pOp : FloatOnly {
+  template <typename C>
+  C operator()(C x) const {
+    return std::log1p(x);
+  }
+};
+struct Expm1Op : FloatOnly {
+  template <typename C>
+  C operator()(C x) const {
+    return std::expm1(x);
+  }
+};
+struct RsqrtOp : FloatOnly {
+  template <typename C>
+  C operator()(C x) const {
+    return C{1} / std::sqrt(x);
+  }
+};
+struct ReciprocalOp : FloatOnly {
+  template <typename C>
+  C operator()(C x) const {
+    return C{1} / x;
+  }
+};
+struct SinOp : FloatOnly {
+  template <typename C>
+  C operator()(C x) const {
+    return std::sin(x);
+  }
+};
+struct CosOp : FloatOnly {
+  template <typename C>
+  C operator()(C x) const {
+    return std::cos(x);
+  }
+};
+struct TanhOp : FloatOnly {
+  template <typename C>
+  C operator()(C x) const {
+    return std::tanh(x);
+  }
+};
+struct SigmoidOp : FloatOnly {
+  template <typename C>
+  C operator()(C x) const {
+    return C{1} / (C{1} + std::exp(-x));
+  }
+};
+// max(x, 0) that keeps NaN and -0, as torch.relu (a clamp_min(0)).
+struct ReluOp : NotBool {
+  template <typename C>
+  C operator()(C x) const {
+    return x < C{0} ? C{0} : x;
+  }
+};
+// x * Phi(x), with Phi the standard normal CDF.
+struct GeluOp : FloatOnly {
+  template <typename C>
+  C operator()(C x) const {
+    return x * C{0.5} * (C{1} + std::erf(x * static_cast<C>(std::numbers::sqrt2 / 2)));
+  }
+};
+// gelu(approximate="tanh").
+struct GeluTanhOp : FloatOnly {
+  template <typename C>
+  C operator()(C x) const {
+    const C beta = static_cast<C>(std::numbers::sqrt2 * std::numbers::inv_sqrtpi);
+    const C kappa = static_cast<C>(0.044715);
+    return C{0.5} * x * (C{1} + std::tanh(beta * (x + kappa * x * x * x)));
+  }
+};
+struct SiluOp : FloatOnly {
+  template <typename C>
+  C operator()(C x) const {
+    return x / (C{1} + std::exp(-x));
+  }
+};
+// Rounding functions are the identity on integers.
+struct FloorOp : NotBool {
+  template <typename C>
+  C operator()(C x) const {
+    if constexpr (kIsInt<C>)
+      return x;
+    else
+      return std::floor(x);
+  }
+};
+struct CeilOp : NotBool {
+  template <typename C>
+  C operator()(C x) const {
+    if constexpr (kIsInt<C>)
+      return x;
+    else
+      return std::ceil(x);
+  }
+};
+// Half to even (the default floating-point environment), as torch.round.
+struct RoundOp : NotBool {
+  template <typename C>
+  C operator()(C x) const {
+    if constexpr (kIsInt<C>)
+      return x;
+    else
+      return std::nearbyint(x);
+  }
+};
+struct LogicalNotOp : AnyType {
+  template <typename C>
+  C operator()(C x) const {
+    return static_cast<C>(x == C{0});
+  }
+};
 
 // Binary ops, applied to ComputeType<T>. Bool add/mul are logical or/and
 // (the int result is cast back to bool).
-struct AddOp {
-  template <typename T>
-  static constexpr bool kSupports = true;
+struct AddOp : AnyType {
   template <typename C>
   auto operator()(C a, C b) const {
     if constexpr (kIsInt<C>)
@@ -141,9 +266,7 @@ struct AddOp {
       return a + b;
   }
 };
-struct SubOp {
-  template <typename T>
-  static constexpr bool kSupports = !kIsBool<T>;
+struct SubOp : NotBool {
   template <typename C>
   C operator()(C a, C b) const {
     if constexpr (kIsInt<C>)
@@ -152,9 +275,7 @@ struct SubOp {
       return a - b;
   }
 };
-struct MulOp {
-  template <typename T>
-  static constexpr bool kSupports = true;
+struct MulOp : AnyType {
   template <typename C>
   auto operator()(C a, C b) const {
     if constexpr (kIsInt<C>)
@@ -167,9 +288,7 @@ struct MulOp {
 };
 // True division for floats; integers truncate toward zero (the kernel has
 // already rejected zero divisors; MIN / -1 wraps).
-struct DivOp {
-  template <typename T>
-  static constexpr bool kSupports = true;
+struct DivOp : AnyType {
   template <typename C>
   C operator()(C a, C b) const {
     if constexpr (kIsInt<C>)
@@ -180,34 +299,131 @@ struct DivOp {
       return a / b;
   }
 };
-// NaN in either operand propagates, as torch.maximum / torch.minimum.
-struct MaximumOp {
-  template <typename T>
-  static constexpr bool kSupports = true;
+struct DivTruncOp : NotBool {
   template <typename C>
   C operator()(C a, C b) const {
-    if constexpr (kIsFloat<C>)
-      return (a != a || a > b) ? a : b;
+    if constexpr (kIsInt<C>)
+      return DivOp{}(a, b);
     else
-      return a > b ? a : b;
+      return std::trunc(a / b);
   }
 };
-struct MinimumOp {
-  template <typename T>
-  static constexpr bool kSupports = true;
+// Rounds the quotient toward negative infinity. Floats follow PyTorch's
+// div_floor_floating (fmod-based, so 5 // 0.1 is 49 as in Python); a zero
+// divisor gives the IEEE quotient.
+struct DivFloorOp : NotBool {
   template <typename C>
   C operator()(C a, C b) const {
-    if constexpr (kIsFloat<C>)
-      return (a != a || a < b) ? a : b;
-    else
-      return a < b ? a : b;
+    if constexpr (kIsInt<C>) {
+      if (b == -1) return WrapSub(C{0}, a);
+      const C q = static_cast<C>(a / b), r = static_cast<C>(a % b);
+      return (r != 0 && (r < 0) != (b < 0)) ? static_cast<C>(q - 1) : q;
+    } else {
+      if (b == C{0}) return a / b;
+      const C mod = std::fmod(a, b);
+      C div = (a - mod) / b;
+      if (mod != C{0} && (b < C{0}) != (mod < C{0})) div -= C{1};
+      if (div == C{0}) return std::copysign(C{0}, a / b);
+      C floordiv = std::floor(div);
+      if (div - floordiv > C{0.5}) floordiv += C{1};
+      return floordiv;
+    }
   }
 };
+// a - floor(a / b) * b: the result has b's sign, as Python's % and
+// torch.remainder.
+struct RemainderOp : NotBool {
+  template <typename C>
+  C operator()(C a, C b) const {
+    if constexpr (kIsInt<C>) {
+      if (b == -1) return C{0};  // MIN % -1 would trap
+      C r = static_cast<C>(a % b);
+      if (r != 0 && (r < 0) != (b < 0)) r = static_cast<C>(r + b);
+      return r;
+    } else {
+      C mod = std::fmod(a, b);
+      if (mod != C{0} && (b < C{0}) != (mod < C{0})) mod += b;
+      return mod;
+    }
+  }
+};
+// Integer powers wrap; a negative integer exponent gives 0 unless the base
+// is 1 or -1, as PyTorch's powi.
+struct PowOp : NotBool {
+  template <typename C>
+  C operator()(C a, C b) const {
+    if constexpr (kIsInt<C>) {
+      if (b < 0) {
+        if (a == 1) return C{1};
+        if (a == -1) return (b & 1) ? C{-1} : C{1};
+        return C{0};
+      }
+      C result = 1;
+      while (b != 0) {
+        if (b & 1) result = WrapMul(result, a);
+        b /= 2;
+        a = WrapMul(a, a);
+      }
+      return result;
+    } else {
+      return std::pow(a, b);
+    }
+  }
+};
+struct Atan2Op : FloatOnly {
+  template <typename C>
+  C operator()(C a, C b) const {
+    return std::atan2(a, b);
+  }
+};
+// std::max / std::min with the bound second: a NaN bound leaves a as is,
+// while a NaN a stays NaN, as torch.clamp_min / clamp_max.
+struct ClampMinOp : NotBool {
+  template <typename C>
+  C operator()(C a, C b) const {
+    return a < b ? b : a;
+  }
+};
+struct ClampMaxOp : NotBool {
+  template <typename C>
+  C operator()(C a, C b) const {
+    return b < a ? b : a;
+  }
+};
+// NaN in either operand propagates, as torch.maximum / torch.minimum; other
+// ties keep a (std::max / std::min), so maximum(-0., 0.) is -0. as in PyTorch.
+struct MaximumOp : AnyType {
+  template <typename C>
+  C operator()(C a, C b) const {
+    if constexpr (kIsFloat<C>) {
+      if (b != b) return b;
+    }
+    return a < b ? b : a;
+  }
+};
+struct MinimumOp : AnyType {
+  template <typename C>
+  C operator()(C a, C b) const {
+    if constexpr (kIsFloat<C>) {
+      if (b != b) return b;
+    }
+    return b < a ? b : a;
+  }
+};
+// Logical ops treat nonzero (NaN included) as true and write bool.
+template <typename Fn>
+struct LogicalOp : AnyType {
+  template <typename C>
+  bool operator()(C a, C b) const {
+    return Fn{}(a != C{0}, b != C{0});
+  }
+};
+using LogicalAndOp = LogicalOp<std::logical_and<>>;
+using LogicalOrOp = LogicalOp<std::logical_or<>>;
+using LogicalXorOp = LogicalOp<std::not_equal_to<>>;
 // Comparisons write bool.
 template <typename Cmp>
-struct CompareOp {
-  template <typename T>
-  static constexpr bool kSupports = true;
+struct CompareOp : AnyType {
   template <typename C>
   bool operator()(C a, C b) const {
     return Cmp{}(a, b);
@@ -225,6 +441,20 @@ template <typename Op>
 inline constexpr bool kWritesBool = false;
 template <typename Cmp>
 inline constexpr bool kWritesBool<CompareOp<Cmp>> = true;
+template <typename Fn>
+inline constexpr bool kWritesBool<LogicalOp<Fn>> = true;
+
+// Whether an integer zero divisor is an error (ZeroDivisionError) for the op.
+template <typename Op>
+inline constexpr bool kIntZeroDivides = false;
+template <>
+inline constexpr bool kIntZeroDivides<DivOp> = true;
+template <>
+inline constexpr bool kIntZeroDivides<DivTruncOp> = true;
+template <>
+inline constexpr bool kIntZeroDivides<DivFloorOp> = true;
+template <>
+inline constexpr bool kIntZeroDivides<RemainderOp> = true;
 
 // Reductions over AccType<T>: an identity and an associative combine.
 struct SumReduce {

@@ -1,0 +1,249 @@
+// Elementwise functions of one tensor: neg, abs, sign, the float functions
+// (exp, log, sqrt, sin, sigmoid, ...), the activations (relu, gelu, silu),
+// rounding (floor, ceil, round), logical_not, and clamp. Each is one
+// UnaryOpDef line saying which dtypes it takes and how PyTorch refuses the
+// others; in-place (exp_) and out= forms come with it where PyTorch has them.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "autograd/ops/elementwise_helpers.h"
+#include "autograd/ops/op_helpers.h"
+#include "device/functional.h"
+#include "device/status_macros.h"
+
+namespace tensord::autograd::ops {
+namespace {
+
+using device::BinaryOp;
+using device::DType;
+using device::Tensor;
+using device::UnaryOp;
+
+// The input dtypes a unary op takes, and what it does with them.
+enum class Domain {
+  kAny,           // every dtype, kept
+  kNoBool,        // integers keep their dtype; bool is refused
+  kPromoteFloat,  // integers and bool are computed in the default float dtype
+  kFloatOnly,     // integers and bool are refused
+  kTruth,         // computed on the input's truth values, giving bool
+};
+
+struct UnarySpec {
+  std::string name;
+  UnaryOp op;
+  Domain domain;
+  std::string doc;
+  // PyTorch's refusal of a dtype outside the domain ($0: its type name).
+  std::string refusal;
+  bool inplace = true;  // also registers name_
+  bool out = true;      // accepts out=
+  std::vector<AttrDef> attrs;
+  // Picks the primitive from the attributes (gelu's approximate); null: op.
+  absl::StatusOr<UnaryOp> (*select)(const Attrs&) = nullptr;
+};
+
+OpDef UnaryOpDef(UnarySpec spec) {
+  const bool inplace = spec.inplace, out = spec.out;
+  std::string name = spec.name, doc = std::move(spec.doc);
+  std::vector<AttrDef> attrs = spec.attrs;
+  return OpDef{
+      .name = std::move(name),
+      .doc = std::move(doc),
+      .inputs = {"self"},
+      .attrs = std::move(attrs),
+      .forward = Single([spec = std::move(spec)](const OpCall& c) -> absl::StatusOr<Tensor> {
+        Tensor x = c.inputs[0];
+        const DType dtype = x.dtype();
+        const bool floating = device::IsFloating(dtype);
+        const bool refused = (spec.domain == Domain::kNoBool && dtype == DType::kBool) ||
+                             (spec.domain == Domain::kFloatOnly && !floating);
+        if (refused) return RefuseDType(spec.refusal, dtype);
+        if (spec.domain == Domain::kPromoteFloat && !floating) {
+          TD_ASSIGN_OR_RETURN(x, device::To(c.ctx, x, device::kDefaultFloat));
+        } else if (spec.domain == Domain::kTruth) {
+          TD_ASSIGN_OR_RETURN(x, device::To(c.ctx, x, DType::kBool));
+        }
+        UnaryOp op = spec.op;
+        if (spec.select != nullptr) {
+          TD_ASSIGN_OR_RETURN(op, spec.select(c.attrs));
+        }
+        return device::UnaryOpTensor(c.ctx, op, x);
+      }),
+      .inplace_variant = inplace,
+      .supports_out = out,
+  };
+}
+
+absl::StatusOr<UnaryOp> GeluVariant(const Attrs& attrs) {
+  const std::string& approximate = attrs.String("approximate");
+  if (approximate == "none") return UnaryOp::kGelu;
+  if (approximate == "tanh") return UnaryOp::kGeluTanh;
+  return absl::InvalidArgumentError(
+      absl::StrCat("approximate argument must be either none or tanh. (got '", approximate, "')"));
+}
+
+AttrDef ApproximateAttr() {
+  return {"approximate", AttrType::kString, AttrValue(std::string("none")), false,
+          "\"none\" (exact, with erf) or \"tanh\" (the tanh approximation)"};
+}
+
+// PyTorch's refusal by a kernel that is not compiled for a dtype.
+std::string NotImplemented(absl::string_view kernel) {
+  return absl::StrCat("\"", kernel, "\" not implemented for '$0'");
+}
+
+TENSORD_REGISTER_OP(UnaryOpDef({.name = "neg",
+                                .op = UnaryOp::kNeg,
+                                .domain = Domain::kAny,
+                                .doc = "-self (the kernel refuses bool as PyTorch does)."}));
+TENSORD_REGISTER_OP(UnaryOpDef({.name = "abs",
+                                .op = UnaryOp::kAbs,
+                                .domain = Domain::kNoBool,
+                                .doc = "|self|.",
+                                .refusal = NotImplemented("abs_cpu")}));
+TENSORD_REGISTER_OP(UnaryOpDef({.name = "sign",
+                                .op = UnaryOp::kSign,
+                                .domain = Domain::kAny,
+                                .doc = "-1, 0 or 1 by the sign of self (0 for NaN)."}));
+TENSORD_REGISTER_OP(UnaryOpDef({.name = "exp",
+                                .op = UnaryOp::kExp,
+                                .domain = Domain::kPromoteFloat,
+                                .doc = "e ** self; integers give float32."}));
+TENSORD_REGISTER_OP(UnaryOpDef({.name = "log",
+                                .op = UnaryOp::kLog,
+                                .domain = Domain::kPromoteFloat,
+                                .doc = "Natural log; integers give float32."}));
+TENSORD_REGISTER_OP(UnaryOpDef({.name = "log1p",
+                                .op = UnaryOp::kLog1p,
+                                .domain = Domain::kPromoteFloat,
+                                .doc = "log(1 + self), accurate near 0; integers give float32."}));
+TENSORD_REGISTER_OP(UnaryOpDef({.name = "expm1",
+                                .op = UnaryOp::kExpm1,
+                                .domain = Domain::kPromoteFloat,
+                                .doc = "exp(self) - 1, accurate near 0; integers give float32."}));
+TENSORD_REGISTER_OP(UnaryOpDef({.name = "sqrt",
+                                .op = UnaryOp::kSqrt,
+                                .domain = Domain::kPromoteFloat,
+                                .doc = "Square root; integers give float32."}));
+TENSORD_REGISTER_OP(UnaryOpDef({.name = "rsqrt",
+                                .op = UnaryOp::kRsqrt,
+                                .domain = Domain::kPromoteFloat,
+                                .doc = "1 / sqrt(self); integers give float32."}));
+TENSORD_REGISTER_OP(UnaryOpDef({.name = "reciprocal",
+                                .op = UnaryOp::kReciprocal,
+                                .domain = Domain::kPromoteFloat,
+                                .doc = "1 / self; integers give float32."}));
+TENSORD_REGISTER_OP(UnaryOpDef({.name = "sin",
+                                .op = UnaryOp::kSin,
+                                .domain = Domain::kPromoteFloat,
+                                .doc = "Sine (radians); integers give float32."}));
+TENSORD_REGISTER_OP(UnaryOpDef({.name = "cos",
+                                .op = UnaryOp::kCos,
+                                .domain = Domain::kPromoteFloat,
+                                .doc = "Cosine (radians); integers give float32."}));
+TENSORD_REGISTER_OP(UnaryOpDef({.name = "tanh",
+                                .op = UnaryOp::kTanh,
+                                .domain = Domain::kPromoteFloat,
+                                .doc = "Hyperbolic tangent; integers give float32."}));
+TENSORD_REGISTER_OP(UnaryOpDef({.name = "sigmoid",
+                                .op = UnaryOp::kSigmoid,
+                                .domain = Domain::kPromoteFloat,
+                                .doc = "1 / (1 + exp(-self)); integers give float32."}));
+TENSORD_REGISTER_OP(UnaryOpDef({.name = "relu",
+                                .op = UnaryOp::kRelu,
+                                .domain = Domain::kNoBool,
+                                .doc = "max(self, 0); keeps integer dtypes.",
+                                .refusal = "Boolean inputs not supported for relu",
+                                .out = false}));
+TENSORD_REGISTER_OP(UnaryOpDef(
+    {.name = "gelu",
+     .op = UnaryOp::kGelu,
+     .domain = Domain::kFloatOnly,
+     .doc = "self * Phi(self) (torch.nn.functional.gelu); approximate=\"tanh\" for the tanh form.",
+     .refusal = NotImplemented("GeluKernelImpl"),
+     .inplace = false,
+     .attrs = {ApproximateAttr()},
+     .select = &GeluVariant}));
+TENSORD_REGISTER_OP(UnaryOpDef({.name = "silu",
+                                .op = UnaryOp::kSilu,
+                                .domain = Domain::kFloatOnly,
+                                .doc = "self * sigmoid(self) (torch.nn.functional.silu).",
+                                .refusal = NotImplemented("silu_cpu")}));
+TENSORD_REGISTER_OP(UnaryOpDef({.name = "floor",
+                                .op = UnaryOp::kFloor,
+                                .domain = Domain::kNoBool,
+                                .doc = "Round toward -inf; integers are unchanged.",
+                                .refusal = NotImplemented("floor_vml_cpu")}));
+TENSORD_REGISTER_OP(UnaryOpDef({.name = "ceil",
+                                .op = UnaryOp::kCeil,
+                                .domain = Domain::kNoBool,
+                                .doc = "Round toward +inf; integers are unchanged.",
+                                .refusal = NotImplemented("ceil_vml_cpu")}));
+TENSORD_REGISTER_OP(UnaryOpDef({.name = "round",
+                                .op = UnaryOp::kRound,
+                                .domain = Domain::kNoBool,
+                                .doc = "Round half to even; integers are unchanged.",
+                                .refusal = NotImplemented("round_vml_cpu")}));
+TENSORD_REGISTER_OP(UnaryOpDef({.name = "logical_not",
+                                .op = UnaryOp::kLogicalNot,
+                                .domain = Domain::kTruth,
+                                .doc = "True where self is zero (bool result)."}));
+
+// ---- clamp ---------------------------------------------------------------------
+
+// torch.clamp(self, min, max) with Python numbers as bounds: computed in
+// the promoted dtype of self and the bounds, as min(max(self, min), max).
+absl::StatusOr<Tensor> Clamp(const OpCall& c) {
+  const Tensor& self = c.inputs[0];
+  const bool has_min = c.attrs.Has("min"), has_max = c.attrs.Has("max");
+  if (!has_min && !has_max) {
+    return absl::InvalidArgumentError(
+        "torch.clamp: At least one of 'min' or 'max' must not be None: pass min=, max= or both");
+  }
+  device::ResultTypeState state;
+  state.AddTensor(self.dtype(), self.dim() == 0);
+  if (has_min) state.AddScalar(c.attrs.Scalar("min").dtype());
+  if (has_max) state.AddScalar(c.attrs.Scalar("max").dtype());
+  const DType dtype = state.Result();
+  if (dtype == DType::kBool) {
+    return RefuseDType(NotImplemented(has_min && has_max ? "clamp_scalar_cpu"
+                                      : has_min          ? "clamp_min_cpu"
+                                                         : "clamp_max_cpu"),
+                       dtype);
+  }
+  if (has_min && has_max) {
+    const double lo = c.attrs.Scalar("min").ToDouble(), hi = c.attrs.Scalar("max").ToDouble();
+    // A NaN bound makes every element NaN (with one bound, a NaN bound is
+    // ignored instead), as in PyTorch.
+    if (lo != lo || hi != hi) {
+      return device::Full(c.ctx, self.shape(), device::Scalar(lo + hi), dtype, self.device());
+    }
+  }
+  TD_ASSIGN_OR_RETURN(Tensor out, device::To(c.ctx, self, dtype));
+  if (has_min) {
+    TD_ASSIGN_OR_RETURN(
+        out, device::BinaryOpTensor(c.ctx, BinaryOp::kClampMin, out, c.attrs.Scalar("min"), dtype));
+  }
+  if (has_max) {
+    TD_ASSIGN_OR_RETURN(
+        out, device::BinaryOpTensor(c.ctx, BinaryOp::kClampMax, out, c.attrs.Scalar("max"), dtype));
+  }
+  return out;
+}
+
+TENSORD_REGISTER_OP(OpDef{
+    .name = "clamp",
+    .doc = "Limits self to [min, max]; min and max are optional numbers, at least one given.",
+    .inputs = {"self"},
+    .attrs = {ScalarAttr("min", std::nullopt, "lower bound (a number)", true),
+              ScalarAttr("max", std::nullopt, "upper bound (a number)", true)},
+    .forward = Single(&Clamp),
+    .inplace_variant = true,
+    .supports_out = true,
+});
+
+}  // namespace
+}  // namespace tensord::autograd::ops
