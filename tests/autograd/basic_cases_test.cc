@@ -21,7 +21,6 @@ using ::testing::HasSubstr;
 
 auto& Covered() { return CoveredOps(); }
 
-std::vector<int64_t> Shape(const Tensor& t) { return t.shape(); }
 
 // ---- factories ---------------------------------------------------------------
 

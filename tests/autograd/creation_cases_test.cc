@@ -26,10 +26,7 @@ using ::testing::HasSubstr;
 
 using Ints = std::vector<int64_t>;
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
-std::vector<int64_t> Shape(const Tensor& t) { return t.shape(); }
 
 double Mean(const std::vector<double>& v) {
   return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
@@ -320,9 +317,13 @@ OP_CASE("bernoulli", BernoulliDrawsFromSelfsProbabilities) {
   double quarter = 0;
   for (int i = 0; i < 3000; ++i) {
     EXPECT_TRUE(v[i] == 0.0 || v[i] == 1.0);
-    if (i % 3 == 0) EXPECT_EQ(v[i], 0.0);
-    if (i % 3 == 1) EXPECT_EQ(v[i], 1.0);
-    if (i % 3 == 2) quarter += v[i] / 1000;
+    if (i % 3 == 0) {
+      EXPECT_EQ(v[i], 0.0);
+    } else if (i % 3 == 1) {
+      EXPECT_EQ(v[i], 1.0);
+    } else {
+      quarter += v[i] / 1000;
+    }
   }
   EXPECT_NEAR(quarter, 0.25, 0.06);
   EXPECT_EQ(Run1("bernoulli", {Make({0.5}, {1}, DType::kFloat64)}).dtype(), DType::kFloat64);

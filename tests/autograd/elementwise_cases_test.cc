@@ -22,8 +22,6 @@ using device::Tensor;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // got == want elementwise within rel * |want| (NaN matches NaN, infinities
 // and signed zeros exactly).
@@ -42,7 +40,6 @@ void ExpectClose(const std::vector<double>& got, const std::vector<double>& want
   }
 }
 
-std::vector<int64_t> Shape(const Tensor& t) { return t.shape(); }
 
 // ---- unary functions ---------------------------------------------------------
 

@@ -20,7 +20,6 @@ using device::Tensor;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::vector<int64_t> Shape(const Tensor& t) { return t.shape(); }
 
 class IndexingCases : public OpCases {
  protected:

@@ -18,7 +18,6 @@ using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 
-std::vector<int64_t> Shape(const Tensor& t) { return t.shape(); }
 
 std::vector<double> Range(int64_t n, double offset = 0) {
   std::vector<double> v(n);

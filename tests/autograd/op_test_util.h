@@ -3,6 +3,8 @@
 #ifndef TENSORD_TESTS_AUTOGRAD_OP_TEST_UTIL_H_
 #define TENSORD_TESTS_AUTOGRAD_OP_TEST_UTIL_H_
 
+#include <cstring>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -15,6 +17,11 @@
 #include "gtest/gtest.h"
 
 namespace tensord::autograd::testing {
+
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+inline constexpr double kInf = std::numeric_limits<double>::infinity();
+
+inline std::vector<int64_t> Shape(const device::Tensor& t) { return t.shape(); }
 
 class OpTest : public ::testing::Test {
  protected:

@@ -26,17 +26,14 @@ using device::Tensor;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 using Dims = std::vector<int64_t>;
 using Attrs = std::map<std::string, AttrValue>;
 
-std::vector<int64_t> Shape(const Tensor& t) { return t.shape(); }
 
 const std::vector<double> kX = {3, -1, 2.5, 0.5, 7, -4};
 const std::vector<double> kTies = {1, 3, 3, 2, 2, 1};
-const std::vector<double> kNanX = {1, kNan, 3, 2, 5, 4};
+const std::vector<double> kNanX = {1, kNaN, 3, 2, 5, 4};
 std::vector<double> ARange() {
   std::vector<double> v(24);
   for (int i = 0; i < 24; ++i) v[i] = i + 1;
@@ -144,7 +141,7 @@ OP_CASE("max", Max) {
   // NaN wins: torch.max(nanx, 1) -> [nan, 5.], [1, 1]; torch.max(nanx) -> nan
   Tensor nanx = Make(kNanX, {2, 3});
   r = Run("max", {nanx}, {{"dim", int64_t{1}}})->outputs;
-  ExpectNear(Values(r[0]), {kNan, 5});
+  ExpectNear(Values(r[0]), {kNaN, 5});
   EXPECT_THAT(Values(r[1]), ElementsAre(1, 1));
   EXPECT_TRUE(std::isnan(Values(Run1("max", {nanx}))[0]));
   // Strided input: torch.max(x.t(), 0) -> [3., 7.], [0, 1]
@@ -190,7 +187,7 @@ OP_CASE("min", Min) {
   EXPECT_THAT(Values(r[1]), ElementsAre(0, 2));
   // torch.min(nanx, 1) -> [nan, 2.], [1, 0]
   r = Run("min", {Make(kNanX, {2, 3})}, {{"dim", int64_t{1}}})->outputs;
-  ExpectNear(Values(r[0]), {kNan, 2});
+  ExpectNear(Values(r[0]), {kNaN, 2});
   EXPECT_THAT(Values(r[1]), ElementsAre(1, 0));
   // torch.min(x.half(), 1) -> [-1., -4.] (float16), [1, 2]
   r = Run("min", {Make(kX, {2, 3}, DType::kFloat16)}, {{"dim", int64_t{-1}}})->outputs;
@@ -228,7 +225,7 @@ OP_CASE("amax", Amax) {
   EXPECT_THAT(Shape(kept), ElementsAre(2, 3, 1));
   EXPECT_THAT(Values(kept), ElementsAre(4, 8, 12, 16, 20, 24));
   // torch.amax(nanx, 1) -> [nan, 5.]
-  ExpectNear(Values(Run1("amax", {Make(kNanX, {2, 3})}, {{"dim", Dims{1}}})), {kNan, 5});
+  ExpectNear(Values(Run1("amax", {Make(kNanX, {2, 3})}, {{"dim", Dims{1}}})), {kNaN, 5});
   // torch.amax(ties) -> tensor(3) (int64, all dims)
   Tensor t = Run1("amax", {Make(kTies, {2, 3}, DType::kInt64)});
   EXPECT_EQ(t.dtype(), DType::kInt64);
@@ -305,7 +302,7 @@ OP_CASE("argmax", Argmax) {
   // torch.argmax(torch.tensor([1., nan, 3., nan])) -> 1 (the first NaN)
   EXPECT_THAT(Values(Run1("argmax", {Make(kNanX, {2, 3})}, {{"dim", int64_t{1}}})),
               ElementsAre(1, 1));
-  EXPECT_THAT(Values(Run1("argmax", {Make({1, kNan, 3, kNan}, {4})})), ElementsAre(1));
+  EXPECT_THAT(Values(Run1("argmax", {Make({1, kNaN, 3, kNaN}, {4})})), ElementsAre(1));
   // torch.argmax(x.half(), 1) -> [0, 1]
   EXPECT_THAT(Values(Run1("argmax", {Make(kX, {2, 3}, DType::kFloat16)}, {{"dim", int64_t{1}}})),
               ElementsAre(0, 1));
@@ -321,7 +318,7 @@ OP_CASE("argmin", Argmin) {
   EXPECT_THAT(Values(Run1("argmin", {ties}, {{"dim", int64_t{1}}})), ElementsAre(0, 2));
   EXPECT_THAT(Values(Run1("argmin", {ties})), ElementsAre(0));
   // torch.argmin(torch.tensor([1., nan, 3., nan])) -> 1
-  EXPECT_THAT(Values(Run1("argmin", {Make({1, kNan, 3, kNan}, {4})})), ElementsAre(1));
+  EXPECT_THAT(Values(Run1("argmin", {Make({1, kNaN, 3, kNaN}, {4})})), ElementsAre(1));
   // torch.argmin(x.bfloat16(), 0) -> [1, 0, 1]
   EXPECT_THAT(Values(Run1("argmin", {Make(kX, {2, 3}, DType::kBFloat16)}, {{"dim", int64_t{0}}})),
               ElementsAre(1, 0, 1));
@@ -376,11 +373,11 @@ OP_CASE("var", Var) {
   // N - correction <= 0: torch.var(torch.tensor([[1.]]), 1) -> [nan];
   // torch.var(torch.tensor([1., 2.]), 0, correction=2) -> inf;
   // torch.var(torch.empty(0, 3)) -> nan; torch.var(torch.tensor(3.), unbiased=False) -> 0.
-  ExpectNear(Values(Run1("var", {Make({1}, {1, 1})}, {{"dim", Dims{1}}})), {kNan});
+  ExpectNear(Values(Run1("var", {Make({1}, {1, 1})}, {{"dim", Dims{1}}})), {kNaN});
   ExpectNear(
       Values(Run1("var", {Make({1, 2}, {2})}, {{"dim", Dims{0}}, {"correction", int64_t{2}}})),
       {kInf});
-  ExpectNear(Values(Run1("var", {Make({}, {0, 3})})), {kNan});
+  ExpectNear(Values(Run1("var", {Make({}, {0, 3})})), {kNaN});
   ExpectNear(Values(Run1("var", {Make({3}, {})}, {{"unbiased", false}})), {0});
   // torch.var(x.half(), 1) -> [4.75, 30.578125] (float16)
   Tensor h = Run1("var", {Make(kX, {2, 3}, DType::kFloat16)}, {{"dim", Dims{1}}});
@@ -407,7 +404,7 @@ OP_CASE("std", Std) {
   EXPECT_EQ(bf.dtype(), DType::kBFloat16);
   EXPECT_THAT(Values(bf), ElementsAre(3.765625));
   // torch.std(torch.tensor([1.])) -> nan
-  ExpectNear(Values(Run1("std", {Make({1}, {1})})), {kNan});
+  ExpectNear(Values(Run1("std", {Make({1}, {1})})), {kNaN});
 }
 
 OP_ERROR_CASE(VarStdRejectIntegersAndBadDims, "var", "std") {
@@ -465,7 +462,7 @@ OP_CASE("norm", Norm) {
   ExpectNear(Values(Run1("norm", {e}, {{"p", kInf}})), {0});
   ExpectNear(Values(Run1("norm", {e}, {{"p", kInf}, {"dim", Dims{0}}})), {0, 0, 0});
   // NaN: torch.norm(torch.tensor([1., nan]), p=inf) -> nan
-  ExpectNear(Values(Run1("norm", {Make({1, kNan}, {2})}, {{"p", kInf}})), {kNan});
+  ExpectNear(Values(Run1("norm", {Make({1, kNaN}, {2})}, {{"p", kInf}})), {kNaN});
 }
 
 OP_ERROR_CASE(NormRejectsNonFloatAndBadDims, "norm") {
@@ -503,7 +500,7 @@ OP_CASE("logsumexp", Logsumexp) {
   ExpectNear(Values(Run1("logsumexp", {Make({-kInf, -kInf, 0, kInf}, {2, 2})}, {{"dim", Dims{1}}})),
              {-kInf, kInf});
   // torch.logsumexp(torch.tensor([[1., nan]]), 1) -> [nan]
-  ExpectNear(Values(Run1("logsumexp", {Make({1, kNan}, {1, 2})}, {{"dim", Dims{1}}})), {kNan});
+  ExpectNear(Values(Run1("logsumexp", {Make({1, kNaN}, {1, 2})}, {{"dim", Dims{1}}})), {kNaN});
   // Integers give float32: torch.logsumexp(torch.tensor([1, 2, 3]), 0) -> 3.4076058864593506
   Tensor i = Run1("logsumexp", {Make({1, 2, 3}, {3}, DType::kInt64)}, {{"dim", Dims{0}}});
   EXPECT_EQ(i.dtype(), DType::kFloat32);
@@ -542,7 +539,7 @@ OP_CASE("all", All) {
   EXPECT_THAT(Values(Run1("all", {Make({1, 0, 2, 3}, {2, 2})}, {{"dim", Dims{-1}}})),
               ElementsAre(0, 1));
   // torch.all(torch.tensor([nan, 1.])) -> True; torch.all(torch.empty(0, 3)) -> True
-  EXPECT_THAT(Values(Run1("all", {Make({kNan, 1}, {2})})), ElementsAre(1));
+  EXPECT_THAT(Values(Run1("all", {Make({kNaN, 1}, {2})})), ElementsAre(1));
   EXPECT_THAT(Values(Run1("all", {Make({}, {0, 3})})), ElementsAre(1));
   // torch.all(torch.empty(0, 3), 1) -> tensor([], dtype=torch.bool)
   EXPECT_THAT(Shape(Run1("all", {Make({}, {0, 3})}, {{"dim", Dims{1}}})), ElementsAre(0));
@@ -564,7 +561,7 @@ OP_CASE("any", Any) {
   // torch.any(torch.tensor([False, False])) -> False; torch.any(torch.empty(0, 3)) -> False
   EXPECT_THAT(Values(Run1("any", {Make({0, 0}, {2}, DType::kBool)})), ElementsAre(0));
   EXPECT_THAT(Values(Run1("any", {Make({}, {0, 3})})), ElementsAre(0));
-  EXPECT_THAT(Values(Run1("any", {Make({0, kNan}, {2}, DType::kBFloat16)})), ElementsAre(1));
+  EXPECT_THAT(Values(Run1("any", {Make({0, kNaN}, {2}, DType::kBFloat16)})), ElementsAre(1));
 }
 
 OP_ERROR_CASE(AllAnyRejectBadDims, "all", "any") {
@@ -718,8 +715,8 @@ OP_CASE("softmax", Softmax) {
                                      0.0015010833740234375, 0.99853515625, 1.6689300537109375e-05));
   // All -inf or +inf rows are NaN: torch.softmax(torch.tensor([-inf, -inf]), 0) -> [nan, nan]
   ExpectNear(Values(Run1("softmax", {Make({-kInf, -kInf}, {2})}, {{"dim", int64_t{0}}})),
-             {kNan, kNan});
-  ExpectNear(Values(Run1("softmax", {Make({1, kInf}, {2})}, {{"dim", int64_t{0}}})), {kNan, kNan});
+             {kNaN, kNaN});
+  ExpectNear(Values(Run1("softmax", {Make({1, kInf}, {2})}, {{"dim", int64_t{0}}})), {kNaN, kNaN});
   // 0-dim and empty: torch.softmax(torch.tensor(3.), 0) -> 1.;
   // torch.softmax(torch.empty(0, 3), 0) -> shape [0, 3]
   EXPECT_THAT(Values(Run1("softmax", {Make({3}, {})}, {{"dim", int64_t{0}}})), ElementsAre(1));
@@ -749,7 +746,7 @@ OP_CASE("log_softmax", LogSoftmax) {
   ExpectNear(Values(bf), {-0.486328125, -4.5, -0.984375, -6.5, 0, -11}, 4e-3);
   // torch.log_softmax(torch.tensor([[-inf, -inf]]), 1) -> [[nan, nan]]
   ExpectNear(Values(Run1("log_softmax", {Make({-kInf, -kInf}, {1, 2})}, {{"dim", int64_t{1}}})),
-             {kNan, kNan});
+             {kNaN, kNaN});
 }
 
 OP_ERROR_CASE(SoftmaxRejectsIntegersAndBadDims, "softmax", "log_softmax") {

@@ -17,7 +17,6 @@ using device::Tensor;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::vector<int64_t> Shape(const Tensor& t) { return t.shape(); }
 std::vector<double> Iota(int n) {
   std::vector<double> v(n);
   for (int i = 0; i < n; ++i) v[i] = i;
