@@ -89,8 +89,13 @@ absl::StatusOr<DispatchResult> Dispatch(const device::Context& ctx, absl::string
   if (!op->inplace_of.empty()) {
     TD_ASSIGN_OR_RETURN(fwd, OpRegistry::Global().Find(op->inplace_of));
   }
-  if (op->kind == OpKind::kWritesSelf) TD_RETURN_IF_ERROR(CheckNoInternalOverlap(*op, inputs[0]));
-  absl::StatusOr<std::vector<Tensor>> forward = fwd->forward(OpCall{ctx, inputs, attrs});
+  // The tensor this call writes into, if any. It is checked before the op
+  // runs, because the op may write into it directly (OpCall::into).
+  const Tensor* target = out;
+  if (!op->inplace_of.empty() || op->kind == OpKind::kWritesSelf) target = &inputs[0];
+  if (target != nullptr) TD_RETURN_IF_ERROR(CheckNoInternalOverlap(*op, *target));
+  absl::StatusOr<std::vector<Tensor>> forward =
+      fwd->forward(OpCall{ctx, inputs, attrs, op->kind == OpKind::kWritesSelf ? nullptr : target});
   if (!forward.ok()) return Annotate(*op, inputs, forward.status());
   std::vector<Tensor> results = *std::move(forward);
 
@@ -103,16 +108,18 @@ absl::StatusOr<DispatchResult> Dispatch(const device::Context& ctx, absl::string
           " doesn't match the broadcast shape ", device::ShapeToString(results[0].shape())));
     }
     TD_RETURN_IF_ERROR(CheckWritable(*op, results[0], self, "the tensor written in place"));
-    TD_RETURN_IF_ERROR(CheckNoInternalOverlap(*op, self));
-    TD_RETURN_IF_ERROR(device::CopyInto(ctx, results[0], self));
+    if (!device::SameView(results[0], self)) {
+      TD_RETURN_IF_ERROR(device::CopyInto(ctx, results[0], self));
+    }
     r.target = DispatchResult::Target::kSelf;
     r.outputs = {self};
     return r;
   }
   if (out != nullptr) {
     TD_RETURN_IF_ERROR(CheckWritable(*op, results[0], *out, "out="));
-    TD_RETURN_IF_ERROR(CheckNoInternalOverlap(*op, *out));
-    if (results[0].shape() == out->shape()) {
+    if (device::SameView(results[0], *out)) {
+      r.outputs = {*out};
+    } else if (results[0].shape() == out->shape()) {
       TD_RETURN_IF_ERROR(device::CopyInto(ctx, results[0], *out));
       r.outputs = {*out};
     } else {

@@ -22,6 +22,10 @@ struct OpCall {
   const device::Context& ctx;
   std::span<const device::Tensor> inputs;
   const Attrs& attrs;
+  // Where the dispatcher will write the result (the out= tensor, or self for
+  // an in-place variant). An op may compute straight into it when shape and
+  // dtype fit, which saves a temporary and a copy; the dispatcher notices.
+  const device::Tensor* into = nullptr;
 };
 
 using ForwardFn = std::function<absl::StatusOr<std::vector<device::Tensor>>(const OpCall&)>;

@@ -125,8 +125,31 @@ DType ResultType(std::initializer_list<Operand> operands) {
   return state.Result();
 }
 
+bool SameView(const Tensor& a, const Tensor& b) {
+  return a.SharesStorageWith(b) && a.offset() == b.offset() && a.shape() == b.shape() &&
+         a.strides() == b.strides() && a.dtype() == b.dtype();
+}
+
+namespace {
+// `into` can take the result: right shape, dtype and device, and every input
+// either elsewhere or exactly `into` (elementwise kernels read each element
+// before writing it).
+bool CanWriteInto(const Tensor* into, std::span<const int64_t> shape, DType dtype, Device device,
+                  std::initializer_list<const Tensor*> inputs) {
+  if (into == nullptr || into->dtype() != dtype || into->device() != device ||
+      !std::equal(shape.begin(), shape.end(), into->shape().begin(), into->shape().end())) {
+    return false;
+  }
+  for (const Tensor* in : inputs) {
+    if (in->SharesStorageWith(*into) && !SameView(*in, *into)) return false;
+  }
+  return true;
+}
+}  // namespace
+
 absl::StatusOr<Tensor> BinaryOpTensor(const Context& ctx, BinaryOp op, const Operand& a,
-                                      const Operand& b, std::optional<DType> compute) {
+                                      const Operand& b, std::optional<DType> compute,
+                                      const Tensor* into) {
   if (a.tensor == nullptr && b.tensor == nullptr) {
     return absl::InvalidArgumentError("a binary op needs at least one tensor operand");
   }
@@ -145,14 +168,27 @@ absl::StatusOr<Tensor> BinaryOpTensor(const Context& ctx, BinaryOp op, const Ope
   if (!shape.ok()) return shape.status();
   TD_ASSIGN_OR_RETURN(Tensor ea, ta.Expand(*shape));
   TD_ASSIGN_OR_RETURN(Tensor eb, tb.Expand(*shape));
-  TD_ASSIGN_OR_RETURN(Tensor out,
-                      ctx.Empty(*shape, WritesBool(op) ? DType::kBool : dtype, device));
+  const DType out_dtype = WritesBool(op) ? DType::kBool : dtype;
+  Tensor out;
+  if (CanWriteInto(into, *shape, out_dtype, device, {&ea, &eb})) {
+    out = *into;
+    out.storage().BumpVersion();
+  } else {
+    TD_ASSIGN_OR_RETURN(out, ctx.Empty(*shape, out_dtype, device));
+  }
   TD_RETURN_IF_ERROR(out.backend().Binary(op, ea, eb, out));
   return out;
 }
 
-absl::StatusOr<Tensor> UnaryOpTensor(const Context& ctx, UnaryOp op, const Tensor& a) {
-  TD_ASSIGN_OR_RETURN(Tensor out, ctx.Empty(a.shape(), a.dtype(), a.device()));
+absl::StatusOr<Tensor> UnaryOpTensor(const Context& ctx, UnaryOp op, const Tensor& a,
+                                     const Tensor* into) {
+  Tensor out;
+  if (CanWriteInto(into, a.shape(), a.dtype(), a.device(), {&a})) {
+    out = *into;
+    out.storage().BumpVersion();
+  } else {
+    TD_ASSIGN_OR_RETURN(out, ctx.Empty(a.shape(), a.dtype(), a.device()));
+  }
   TD_RETURN_IF_ERROR(out.backend().Unary(op, a, out));
   return out;
 }

@@ -50,10 +50,16 @@ struct Operand {
 DType ResultType(std::initializer_list<Operand> operands);
 // Broadcasting binary op with PyTorch's type promotion. `compute` forces the
 // dtype both sides are computed in (e.g. float for true division of ints).
+// `into`, when given and of the result's shape, dtype and device, receives
+// the result instead of a new tensor (it may alias an input exactly).
 absl::StatusOr<Tensor> BinaryOpTensor(const Context& ctx, BinaryOp op, const Operand& a,
                                       const Operand& b,
-                                      std::optional<DType> compute = std::nullopt);
-absl::StatusOr<Tensor> UnaryOpTensor(const Context& ctx, UnaryOp op, const Tensor& a);
+                                      std::optional<DType> compute = std::nullopt,
+                                      const Tensor* into = nullptr);
+absl::StatusOr<Tensor> UnaryOpTensor(const Context& ctx, UnaryOp op, const Tensor& a,
+                                     const Tensor* into = nullptr);
+// Whether two tensors are the same view: storage, offset, shape and strides.
+bool SameView(const Tensor& a, const Tensor& b);
 // Reduction over `dims` (empty = all); negative dims wrap. The result keeps
 // `in`'s dtype unless `dtype` is given.
 absl::StatusOr<Tensor> ReduceTensor(const Context& ctx, ReduceOp op, const Tensor& in,

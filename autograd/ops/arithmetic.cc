@@ -56,7 +56,7 @@ absl::StatusOr<Tensor> AddLike(const OpCall& c, BinaryOp op, const Operand& give
       other = Operand(device::Scalar(other.scalar.ToDouble() * alpha.ToDouble()));
     }
   }
-  return device::BinaryOpTensor(c.ctx, op, c.inputs[0], other, dtype);
+  return device::BinaryOpTensor(c.ctx, op, c.inputs[0], other, dtype, c.into);
 }
 
 AttrDef RoundingModeAttr() {

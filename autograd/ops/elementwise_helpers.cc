@@ -55,7 +55,7 @@ absl::StatusOr<Operand> Other(const OpCall& c, const std::string& name) {
 
 absl::StatusOr<Tensor> DefaultBody(const OpCall& c, device::BinaryOp op, const Operand& other,
                                    DType dtype) {
-  return device::BinaryOpTensor(c.ctx, op, c.inputs[0], other, dtype);
+  return device::BinaryOpTensor(c.ctx, op, c.inputs[0], other, dtype, c.into);
 }
 
 }  // namespace

@@ -70,7 +70,7 @@ OpDef UnaryOpDef(UnarySpec spec) {
         if (spec.select != nullptr) {
           TD_ASSIGN_OR_RETURN(op, spec.select(c.attrs));
         }
-        return device::UnaryOpTensor(c.ctx, op, x);
+        return device::UnaryOpTensor(c.ctx, op, x, c.into);
       }),
       .inplace_variant = inplace,
       .supports_out = out,

@@ -230,6 +230,29 @@ OP_CASE("add", AddOutWritesOrResizes) {
   EXPECT_EQ(Run("add", {a, a}, {}, &int_out).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+OP_CASE("add_", InPlaceWithAnAliasedOperandReadsBeforeWriting) {
+  // torch: y = tensor([[1., 2.], [3., 4.]]); y.add_(y[0]) -> [[2, 4], [4, 6]]
+  Tensor y = Make({1, 2, 3, 4}, {2, 2});
+  Tensor row = Run1("select", {y}, {{"dim", int64_t{0}}, {"index", int64_t{0}}});
+  ASSERT_TRUE(Run("add_", {y, row}).ok());
+  EXPECT_THAT(Values(y), ElementsAre(2, 4, 4, 6));
+  // y.add_(y) doubles in place.
+  ASSERT_TRUE(Run("add_", {y, y}).ok());
+  EXPECT_THAT(Values(y), ElementsAre(4, 8, 8, 12));
+}
+
+OP_CASE("add", OutIsWrittenDirectly) {
+  Tensor a = Make({1, 2}, {2});
+  Tensor out = Make({0, 0}, {2});
+  auto r = Run("add", {a, a}, {}, &out);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->outputs[0].SharesStorageWith(out));
+  EXPECT_THAT(Values(out), ElementsAre(2, 4));
+  // out= aliasing an input exactly, as torch.add(a, a, out=a).
+  ASSERT_TRUE(Run("add", {a, a}, {}, &a).ok());
+  EXPECT_THAT(Values(a), ElementsAre(2, 4));
+}
+
 OP_CASE("sub", Sub) {
   Tensor a = Make({5, 7}, {2});
   Tensor b = Make({1, 2}, {2});
