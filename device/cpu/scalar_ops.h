@@ -493,7 +493,8 @@ struct MaxReduce {
   }
   template <typename A>
   A operator()(A acc, A x) const {
-    return (x > acc || x != x) ? x : acc;
+    const bool take = (x > acc) | (x != x);  // no short-circuit: stays branch-free
+    return take ? x : acc;
   }
 };
 struct MinReduce {
@@ -506,7 +507,8 @@ struct MinReduce {
   }
   template <typename A>
   A operator()(A acc, A x) const {
-    return (x < acc || x != x) ? x : acc;
+    const bool take = (x < acc) | (x != x);  // no short-circuit: stays branch-free
+    return take ? x : acc;
   }
 };
 
