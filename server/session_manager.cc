@@ -115,9 +115,4 @@ int SessionManager::ReapExpired(absl::Time now) {
   return static_cast<int>(dead.size());
 }
 
-int64_t SessionManager::num_sessions() const {
-  absl::MutexLock lock(&mu_);
-  return static_cast<int64_t>(by_id_.size());
-}
-
 }  // namespace tensord::server

@@ -40,7 +40,6 @@ class SessionManager {
   absl::StatusOr<int64_t> Close(const std::string& principal, const std::string& id);
   // Drops expired sessions; returns how many.
   int ReapExpired(absl::Time now);
-  int64_t num_sessions() const;
 
  private:
   void DropLocked(const std::shared_ptr<Session>& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -19,7 +19,6 @@ using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 
-auto& Covered() { return CoveredOps(); }
 
 
 // ---- factories ---------------------------------------------------------------
@@ -117,7 +116,7 @@ class LikeCases : public OpTest {
 };
 
 #define LIKE_CASE(op, name, value)                                                  \
-  [[maybe_unused]] static const bool kCovered##name = (Covered().insert(op), true); \
+  [[maybe_unused]] static const bool kCovered##name = Cover(CoveredOps(), {op});     \
   TEST_F(LikeCases, name) { Check(op, value); }
 
 LIKE_CASE("empty_like", EmptyLike, NAN)
@@ -151,7 +150,7 @@ class NewCases : public OpTest {
 };
 
 #define NEW_CASE(op, name, extra, value)                                            \
-  [[maybe_unused]] static const bool kCovered##name = (Covered().insert(op), true); \
+  [[maybe_unused]] static const bool kCovered##name = Cover(CoveredOps(), {op});     \
   TEST_F(NewCases, name) { Check(op, extra, value); }
 
 NEW_CASE("new_empty", NewEmpty, {}, NAN)

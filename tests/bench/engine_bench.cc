@@ -17,6 +17,15 @@ namespace {
 using autograd::AttrValue;
 using device::Tensor;
 
+// Set when a case could not run, so that the process exits non-zero (Google
+// Benchmark itself exits 0 after SkipWithError).
+bool g_failed = false;
+
+void Fail(benchmark::State& state, const absl::Status& s) {
+  g_failed = true;
+  state.SkipWithError(std::string(s.message()).c_str());
+}
+
 struct Case {
   std::string name;                    // key shared with compare_torch.py
   std::string op;
@@ -51,29 +60,20 @@ void Run(benchmark::State& state, const Case& c) {
   for (const auto& shape : c.inputs) {
     std::map<std::string, AttrValue> attrs{{"size", shape}};
     auto r = autograd::Dispatch(ctx, "rand", {}, attrs);
-    if (!r.ok()) {
-      state.SkipWithError(std::string(r.status().message()).c_str());
-      return;
-    }
+    if (!r.ok()) return Fail(state, r.status());
     inputs.push_back(r->outputs[0]);
   }
   Tensor out;
   const Tensor* out_ptr = nullptr;
   if (c.out) {
     auto first = autograd::Dispatch(ctx, c.op, inputs, c.attrs);
-    if (!first.ok()) {
-      state.SkipWithError(std::string(first.status().message()).c_str());
-      return;
-    }
+    if (!first.ok()) return Fail(state, first.status());
     out = first->outputs[0];
     out_ptr = &out;
   }
   for (auto _ : state) {
     auto r = autograd::Dispatch(ctx, c.op, inputs, c.attrs, out_ptr);
-    if (!r.ok()) {
-      state.SkipWithError(std::string(r.status().message()).c_str());
-      return;
-    }
+    if (!r.ok()) return Fail(state, r.status());
     benchmark::DoNotOptimize(r->outputs.data());
   }
 }
@@ -90,4 +90,10 @@ const bool kRegistered = [] {
 }  // namespace
 }  // namespace tensord
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return tensord::g_failed ? 1 : 0;
+}
