@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "device/cpu/parallel.h"
 #include "device/registry.h"
 #include "grpcpp/grpcpp.h"
 #include "server/grpc_service.h"
@@ -56,6 +57,11 @@ int main(int argc, char** argv) {
   app.add_option("--max_message_bytes", max_message_bytes, "largest gRPC message accepted")
       ->capture_default_str();
   app.add_option("--threads", threads, "worker threads running requests")->capture_default_str();
+  int kernel_threads = 0;
+  app.add_option("--kernel_threads", kernel_threads,
+                 "threads one CPU kernel (and OpenBLAS) splits its work over; 0: "
+                 "$TENSORD_NUM_THREADS if set, else the cores this process may use")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   absl::StatusOr<LogLevel> level = tensord::server::ParseLogLevel(log_level);
@@ -64,6 +70,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   tensord::server::SetLogLevel(*level);
+  if (kernel_threads < 0) {
+    std::fprintf(stderr, "tensord: --kernel_threads must be 0 (automatic) or more, got %d\n",
+                 kernel_threads);
+    return 2;
+  }
+  if (kernel_threads > 0) tensord::device::cpu::SetNumThreads(kernel_threads);
   absl::StatusOr<tensord::device::Device> dev = tensord::device::Device::Parse(device);
   if (dev.ok()) {
     if (absl::StatusOr<tensord::device::Backend*> b = tensord::device::FindBackend(*dev); !b.ok()) {
@@ -102,7 +114,8 @@ int main(int argc, char** argv) {
     std::ofstream(port_file) << port << "\n";
   }
   Log(LogLevel::kInfo, absl::StrCat("tensord listening on ", listen.substr(0, listen.rfind(':')),
-                                    ":", port, ", default device ", dev->ToString()));
+                                    ":", port, ", default device ", dev->ToString(), ", ",
+                                    tensord::device::cpu::NumThreads(), " kernel thread(s)"));
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);

@@ -72,7 +72,7 @@ void FillUniform(double low, double high, Generator& gen, const HostView& out) {
   const bool nonempty = high > low;
   const T high_t = Cast<T>(high);
   const T below_high = NextBelow(high_t);
-  Map<T>(
+  MapInOrder<T>(
       [&]() {
         const T v = Cast<T>(low + (high - low) * Uniform01<T>(gen));
         // Rounding to T may reach `high`; keep the range half-open.
@@ -85,7 +85,7 @@ void FillUniform(double low, double high, Generator& gen, const HostView& out) {
 template <typename T>
 void FillNormal(double mean, double std, Generator& gen, const HostView& out) {
   NormalSource<T> source(gen);
-  Map<T>([&]() { return Cast<T>(mean + std * source.Next()); }, out);
+  MapInOrder<T>([&]() { return Cast<T>(mean + std * source.Next()); }, out);
 }
 
 }  // namespace

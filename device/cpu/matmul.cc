@@ -12,8 +12,10 @@
 #include <type_traits>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "device/cpu/kernels.h"
+#include "device/cpu/parallel.h"
 #include "device/cpu/scalar_ops.h"
 #include "device/cpu/strided_loop.h"
 
@@ -86,13 +88,24 @@ BlasOperand PrepareOperand(Mat m, CBLAS_ORDER order, std::vector<T>* buf) {
   return {m.data, want_row ? CblasNoTrans : CblasTrans, static_cast<blasint>(row_ld)};
 }
 
+// Products big enough for OpenBLAS to use its threads take turns with the
+// kernel pool's regions (parallel.h); small ones run side by side.
+void RunBlas(blasint m, blasint n, blasint k, absl::FunctionRef<void()> gemm) {
+  constexpr int64_t kThreadedWork = int64_t{1} << 20;  // multiply-adds
+  if (int64_t{m} * n * k >= kThreadedWork) {
+    RunExclusive(gemm);
+  } else {
+    gemm();
+  }
+}
+
 void Gemm(CBLAS_ORDER o, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k,
           const float* a, blasint lda, const float* b, blasint ldb, float* c, blasint ldc) {
-  cblas_sgemm(o, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+  RunBlas(m, n, k, [&] { cblas_sgemm(o, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc); });
 }
 void Gemm(CBLAS_ORDER o, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k,
           const double* a, blasint lda, const double* b, blasint ldb, double* c, blasint ldc) {
-  cblas_dgemm(o, ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
+  RunBlas(m, n, k, [&] { cblas_dgemm(o, ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc); });
 }
 
 // c = a * b for one batch through BLAS; false when a size is too big for

@@ -11,6 +11,7 @@
 #include <numbers>
 #include <type_traits>
 
+#include "device/cpu/fast_math.h"
 #include "device/dtype.h"
 #include "device/half.h"
 
@@ -122,10 +123,18 @@ struct SignOp : AnyType {
       return static_cast<C>((C{0} < x) - (x < C{0}));
   }
 };
+// Float goes through ExpF (fast_math.h), which vectorizes.
+template <typename C>
+inline C Exp(C x) {
+  if constexpr (std::is_same_v<C, float>)
+    return ExpF(x);
+  else
+    return std::exp(x);
+}
 struct ExpOp : FloatOnly {
   template <typename C>
   C operator()(C x) const {
-    return std::exp(x);
+    return Exp(x);
   }
 };
 struct LogOp : FloatOnly {
@@ -185,7 +194,7 @@ struct TanhOp : FloatOnly {
 struct SigmoidOp : FloatOnly {
   template <typename C>
   C operator()(C x) const {
-    return C{1} / (C{1} + std::exp(-x));
+    return C{1} / (C{1} + Exp(-x));
   }
 };
 // max(x, 0) that keeps NaN and -0, as torch.relu (a clamp_min(0)).
@@ -214,7 +223,7 @@ struct GeluTanhOp : FloatOnly {
 struct SiluOp : FloatOnly {
   template <typename C>
   C operator()(C x) const {
-    return x / (C{1} + std::exp(-x));
+    return x / (C{1} + Exp(-x));
   }
 };
 // Rounding functions are the identity on integers.
