@@ -6,6 +6,7 @@
 #define TENSORD_AUTOGRAD_OP_REGISTRY_H_
 
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -30,6 +31,43 @@ struct OpCall {
 
 using ForwardFn = std::function<absl::StatusOr<std::vector<device::Tensor>>(const OpCall&)>;
 
+// What a backward rule sees: the forward call's attributes, the shapes and
+// dtypes of its inputs, the tensors it saved, and the gradient of each
+// output (zeros where an output got none).
+struct GradCall {
+  const device::Context& ctx;
+  const Attrs& attrs;
+  std::span<const device::Shape> input_shapes;
+  std::span<const device::DType> input_dtypes;
+  // The inputs and outputs as the forward saw them, when the derivative
+  // saves them (undefined tensors otherwise).
+  std::span<const device::Tensor> inputs;
+  std::span<const device::Tensor> outputs;
+  std::span<const device::Tensor> grads;
+  // Which inputs need a gradient; a rule may skip the others.
+  std::span<const bool> needs_grad;
+};
+
+// Gradients of the inputs, one per input (undefined where there is none:
+// an integer input, or one that needs none). Written with ops, so backward
+// runs on every backend.
+using BackwardFn = std::function<absl::StatusOr<std::vector<device::Tensor>>(const GradCall&)>;
+
+// An op's derivative: PyTorch's grad_fn name for its graph node
+// ("AddBackward0") and the rule, with what the rule reads.
+struct Derivative {
+  std::string grad_fn;
+  // The name when the optional second operand is a tensor, where PyTorch
+  // names that overload differently (pow: PowBackward1); empty: grad_fn.
+  std::string grad_fn_tensors;
+  // The name when the `dim` attribute is given, where PyTorch names that
+  // overload differently (sum: SumBackward1); empty: grad_fn.
+  std::string grad_fn_dim;
+  BackwardFn backward;
+  bool saves_inputs = false;
+  bool saves_outputs = false;
+};
+
 enum class OpKind {
   kFunctional,   // returns new tensors (or views)
   kWritesSelf,   // writes into inputs[0] itself and returns it (copy_, fill_)
@@ -53,6 +91,12 @@ struct OpDef {
   int num_outputs = 1;
   // Set on generated in-place variants: the functional op they run.
   std::string inplace_of;
+  // How gradients flow through the op; unset for ops without a derivative
+  // (their float outputs refuse to join a graph until one is written).
+  std::optional<Derivative> derivative;
+  // Ops whose outputs never carry gradients (comparisons, argmax, random
+  // draws, creation): their outputs simply do not require grad.
+  bool not_differentiable = false;
 };
 
 class OpRegistry {

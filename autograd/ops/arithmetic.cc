@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "autograd/grad_ops.h"
 #include "autograd/ops/elementwise_helpers.h"
 #include "autograd/ops/op_helpers.h"
 #include "device/functional.h"
@@ -113,24 +114,118 @@ absl::StatusOr<Tensor> Pow(const OpCall& c, BinaryOp op, const Operand& exponent
   return device::BinaryOpTensor(c.ctx, op, c.inputs[0], exponent, dtype);
 }
 
+
+// ---- derivatives -------------------------------------------------------------
+
+// The second operand as a tensor the rules can compute with: input 1, or
+// the number in the `other` attribute as a 0-dim tensor.
+absl::StatusOr<Tensor> OtherOf(const GradCall& g, const std::string& name = "other") {
+  if (g.inputs.size() > 1 && g.inputs[1].defined()) return g.inputs[1];
+  return device::ScalarTensor(g.ctx, g.attrs.Scalar(name), g.grads[0].dtype(),
+                              g.grads[0].device());
+}
+bool HasOtherTensor(const GradCall& g) { return g.input_shapes.size() > 1; }
+
+// Gradients of self and (when a tensor) other, each summed back to its
+// input's shape.
+absl::StatusOr<std::vector<Tensor>> Both(const GradCall& g, const Tensor& dself,
+                                         const Tensor& dother) {
+  std::vector<Tensor> out(g.input_shapes.size());
+  if (g.needs_grad[0]) {
+    TD_ASSIGN_OR_RETURN(out[0], grad::SumTo(g, dself, g.input_shapes[0]));
+  }
+  if (HasOtherTensor(g) && g.needs_grad[1]) {
+    TD_ASSIGN_OR_RETURN(out[1], grad::SumTo(g, dother, g.input_shapes[1]));
+  }
+  return out;
+}
+
+// d(self + alpha other) = (grad, alpha grad); sub negates alpha.
+BackwardFn AddLikeBackward(double sign) {
+  return [sign](const GradCall& g) -> absl::StatusOr<std::vector<Tensor>> {
+    const double alpha = sign * g.attrs.Scalar("alpha").ToDouble();
+    Tensor dother = g.grads[0];
+    if (HasOtherTensor(g) && alpha != 1.0) {
+      TD_ASSIGN_OR_RETURN(dother, grad::Mul(g, g.grads[0], alpha));
+    }
+    return Both(g, g.grads[0], dother);
+  };
+}
+
+absl::StatusOr<std::vector<Tensor>> MulBackward(const GradCall& g) {
+  TD_ASSIGN_OR_RETURN(Tensor other, OtherOf(g));
+  TD_ASSIGN_OR_RETURN(Tensor dself, grad::Mul(g, g.grads[0], other));
+  Tensor dother;
+  if (HasOtherTensor(g)) {
+    TD_ASSIGN_OR_RETURN(dother, grad::Mul(g, g.grads[0], g.inputs[0]));
+  }
+  return Both(g, dself, dother);
+}
+
+// d(self / other) = (grad / other, -grad self / other^2).
+absl::StatusOr<std::vector<Tensor>> DivBackward(const GradCall& g) {
+  if (g.attrs.Has("rounding_mode")) {
+    return absl::UnimplementedError(
+        "the derivative of div with a rounding_mode is not implemented: it is zero almost "
+        "everywhere; detach() the inputs");
+  }
+  TD_ASSIGN_OR_RETURN(Tensor other, OtherOf(g));
+  TD_ASSIGN_OR_RETURN(Tensor dself, grad::Div(g, g.grads[0], other));
+  Tensor dother;
+  if (HasOtherTensor(g)) {
+    TD_ASSIGN_OR_RETURN(Tensor q, grad::Div(g, dself, other));          // grad / other^2
+    TD_ASSIGN_OR_RETURN(Tensor p, grad::Mul(g, q, g.inputs[0]));        // grad self / other^2
+    TD_ASSIGN_OR_RETURN(dother, grad::Neg(g, p));
+  }
+  return Both(g, dself, dother);
+}
+
+// d(self ** e) = (grad e self^(e-1), grad self^e log(self)).
+absl::StatusOr<std::vector<Tensor>> PowBackward(const GradCall& g) {
+  TD_ASSIGN_OR_RETURN(Tensor e, OtherOf(g, "exponent"));
+  const Tensor& x = g.inputs[0];
+  TD_ASSIGN_OR_RETURN(Tensor e1, grad::Op(g, "sub", {e}, {{"other", 1.0}}));
+  TD_ASSIGN_OR_RETURN(Tensor pw, grad::Op(g, "pow", {x, e1}));
+  TD_ASSIGN_OR_RETURN(Tensor local, grad::Mul(g, pw, e));
+  TD_ASSIGN_OR_RETURN(Tensor dself, grad::Mul(g, g.grads[0], local));
+  Tensor dexp;
+  if (HasOtherTensor(g)) {
+    TD_ASSIGN_OR_RETURN(Tensor logx, grad::Op(g, "log", {x}));
+    TD_ASSIGN_OR_RETURN(Tensor t, grad::Mul(g, g.outputs[0], logx));
+    TD_ASSIGN_OR_RETURN(dexp, grad::Mul(g, g.grads[0], t));
+  }
+  return Both(g, dself, dexp);
+}
+
 TENSORD_REGISTER_OP(BinaryOpDef({.name = "add",
                                  .op = BinaryOp::kAdd,
                                  .doc = "self + alpha * other.",
                                  .attrs = {AlphaAttr()},
-                                 .body = &AddLike}));
+                                 .body = &AddLike,
+                                 .derivative = Derivative{.grad_fn = "AddBackward0",
+                                                          .backward = AddLikeBackward(1.0)}}));
 TENSORD_REGISTER_OP(BinaryOpDef({.name = "sub",
                                  .op = BinaryOp::kSub,
                                  .doc = "self - alpha * other.",
                                  .attrs = {AlphaAttr()},
-                                 .body = &AddLike}));
-TENSORD_REGISTER_OP(BinaryOpDef({.name = "mul", .op = BinaryOp::kMul, .doc = "self * other."}));
+                                 .body = &AddLike,
+                                 .derivative = Derivative{.grad_fn = "SubBackward0",
+                                                          .backward = AddLikeBackward(-1.0)}}));
+TENSORD_REGISTER_OP(BinaryOpDef({.name = "mul",
+                                 .op = BinaryOp::kMul,
+                                 .doc = "self * other.",
+                                 .derivative = Derivative{.grad_fn = "MulBackward0",
+                                                          .backward = &MulBackward,
+                                                          .saves_inputs = true}}));
 TENSORD_REGISTER_OP(BinaryOpDef(
     {.name = "div",
      .op = BinaryOp::kDiv,
      .doc =
          "self / other: true division (integers give float32), or rounded as rounding_mode says.",
      .attrs = {RoundingModeAttr()},
-     .body = &Div}));
+     .body = &Div,
+     .derivative = Derivative{
+         .grad_fn = "DivBackward0", .backward = &DivBackward, .saves_inputs = true}}));
 TENSORD_REGISTER_OP(
     BinaryOpDef({.name = "floor_divide",
                  .op = BinaryOp::kDivFloor,
@@ -145,7 +240,12 @@ TENSORD_REGISTER_OP(BinaryOpDef({.name = "pow",
                                  .doc = "self ** exponent (a tensor or a number).",
                                  .other = "exponent",
                                  .bool_kernel = "pow",
-                                 .body = &Pow}));
+                                 .body = &Pow,
+                                 .derivative = Derivative{.grad_fn = "PowBackward0",
+                                                          .grad_fn_tensors = "PowBackward1",
+                                                          .backward = &PowBackward,
+                                                          .saves_inputs = true,
+                                                          .saves_outputs = true}}));
 TENSORD_REGISTER_OP(BinaryOpDef({.name = "maximum",
                                  .op = BinaryOp::kMaximum,
                                  .doc = "Elementwise max of two tensors; NaN wins.",

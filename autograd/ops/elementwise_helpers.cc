@@ -71,6 +71,7 @@ OpDef BinaryOpDef(BinarySpec spec) {
   attrs.insert(attrs.end(), spec.attrs.begin(), spec.attrs.end());
   const bool inplace = spec.inplace, out = spec.out;
   std::string name = spec.name, doc = std::move(spec.doc);
+  std::optional<Derivative> derivative = std::move(spec.derivative);
   return OpDef{
       .name = std::move(name),
       .doc = std::move(doc),
@@ -92,6 +93,7 @@ OpDef BinaryOpDef(BinarySpec spec) {
       }),
       .inplace_variant = inplace,
       .supports_out = out,
+      .derivative = std::move(derivative),
   };
 }
 

@@ -5,6 +5,7 @@
 #ifndef TENSORD_AUTOGRAD_OPS_ELEMENTWISE_HELPERS_H_
 #define TENSORD_AUTOGRAD_OPS_ELEMENTWISE_HELPERS_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,7 @@ struct BinarySpec {
   bool out = true;             // accepts out=
   std::vector<AttrDef> attrs;  // read by body
   BinaryBody body = nullptr;
+  std::optional<Derivative> derivative;
 };
 
 // The OpDef of a broadcasting binary op with PyTorch's type promotion.

@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "autograd/grad_ops.h"
 #include "autograd/ops/op_helpers.h"
 #include "device/functional.h"
 #include "device/status_macros.h"
@@ -200,6 +201,30 @@ absl::StatusOr<Tensor> AddmmOp(const OpCall& c) {
   return device::BinaryOpTensor(c.ctx, device::BinaryOp::kAdd, scaled, product);
 }
 
+// d(a @ b) for 2-D operands = (grad @ b^T, a^T @ grad).
+absl::StatusOr<std::vector<Tensor>> MmBackward(const GradCall& g) {
+  std::vector<Tensor> out(2);
+  const Tensor &a = g.inputs[0], &b = g.inputs[1];
+  if (a.dim() != 2 || b.dim() != 2) {
+    return absl::UnimplementedError(
+        "the derivative of matmul is implemented for 2-D operands only so far: reshape the "
+        "operands to matrices");
+  }
+  if (g.needs_grad[0]) {
+    TD_ASSIGN_OR_RETURN(Tensor bt, grad::Op(g, "t", {b}));
+    TD_ASSIGN_OR_RETURN(out[0], grad::Op(g, "mm", {g.grads[0], bt}));
+  }
+  if (g.needs_grad[1]) {
+    TD_ASSIGN_OR_RETURN(Tensor at, grad::Op(g, "t", {a}));
+    TD_ASSIGN_OR_RETURN(out[1], grad::Op(g, "mm", {at, g.grads[0]}));
+  }
+  return out;
+}
+
+Derivative MmDerivative() {
+  return Derivative{.grad_fn = "MmBackward0", .backward = &MmBackward, .saves_inputs = true};
+}
+
 TENSORD_REGISTER_OP(OpDef{
     .name = "matmul",
     .doc = "Matrix product with torch.matmul's rules: dot for 1-D x 1-D, matrix-vector, and "
@@ -208,6 +233,7 @@ TENSORD_REGISTER_OP(OpDef{
     .inputs = {"self", "other"},
     .forward = Binary(MatmulOp),
     .supports_out = true,
+    .derivative = MmDerivative(),
 });
 
 TENSORD_REGISTER_OP(OpDef{
@@ -216,6 +242,7 @@ TENSORD_REGISTER_OP(OpDef{
     .inputs = {"self", "mat2"},
     .forward = Binary(MmOp),
     .supports_out = true,
+    .derivative = MmDerivative(),
 });
 
 TENSORD_REGISTER_OP(OpDef{

@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "autograd/grad_ops.h"
 #include "autograd/ops/op_helpers.h"
 #include "device/functional.h"
 #include "device/status_macros.h"
@@ -154,6 +155,22 @@ ForwardFn SumLike(ReduceOp op) {
   };
 }
 
+// d sum = grad broadcast back over the reduced dims.
+absl::StatusOr<std::vector<Tensor>> SumBackward(const GradCall& g) {
+  TD_ASSIGN_OR_RETURN(Tensor dx, grad::ExpandReduced(g, g.grads[0]));
+  return std::vector<Tensor>{dx};
+}
+
+// d mean = grad / count, broadcast back.
+absl::StatusOr<std::vector<Tensor>> MeanBackward(const GradCall& g) {
+  const int64_t in_numel = device::Numel(g.input_shapes[0]);
+  const int64_t out_numel = g.grads[0].numel();
+  TD_ASSIGN_OR_RETURN(Tensor expanded, grad::ExpandReduced(g, g.grads[0]));
+  const double count = out_numel == 0 ? 0.0 : static_cast<double>(in_numel) / out_numel;
+  TD_ASSIGN_OR_RETURN(Tensor dx, grad::Op(g, "div", {expanded}, {{"other", count}}));
+  return std::vector<Tensor>{dx};
+}
+
 TENSORD_REGISTER_OP(OpDef{
     .name = "sum",
     .doc = "Sum of elements over dims; integer and bool inputs sum to int64.",
@@ -161,6 +178,9 @@ TENSORD_REGISTER_OP(OpDef{
     .attrs = ReduceAttrs(),
     .forward = SumLike(ReduceOp::kSum),
     .supports_out = true,
+    .derivative = Derivative{.grad_fn = "SumBackward0",
+                             .grad_fn_dim = "SumBackward1",
+                             .backward = &SumBackward},
 });
 
 TENSORD_REGISTER_OP(OpDef{
@@ -195,6 +215,9 @@ TENSORD_REGISTER_OP(OpDef{
       return One(out);
     },
     .supports_out = true,
+    .derivative = Derivative{.grad_fn = "MeanBackward0",
+                             .grad_fn_dim = "MeanBackward1",
+                             .backward = &MeanBackward},
 });
 
 // ---- max, min, amax, amin, argmax, argmin ------------------------------------

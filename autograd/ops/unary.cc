@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "autograd/grad_ops.h"
 #include "autograd/ops/elementwise_helpers.h"
 #include "autograd/ops/op_helpers.h"
 #include "device/functional.h"
@@ -43,12 +44,14 @@ struct UnarySpec {
   std::vector<AttrDef> attrs;
   // Picks the primitive from the attributes (gelu's approximate); null: op.
   absl::StatusOr<UnaryOp> (*select)(const Attrs&) = nullptr;
+  std::optional<Derivative> derivative;
 };
 
 OpDef UnaryOpDef(UnarySpec spec) {
   const bool inplace = spec.inplace, out = spec.out;
   std::string name = spec.name, doc = std::move(spec.doc);
   std::vector<AttrDef> attrs = spec.attrs;
+  std::optional<Derivative> derivative = std::move(spec.derivative);
   return OpDef{
       .name = std::move(name),
       .doc = std::move(doc),
@@ -74,6 +77,7 @@ OpDef UnaryOpDef(UnarySpec spec) {
       }),
       .inplace_variant = inplace,
       .supports_out = out,
+      .derivative = std::move(derivative),
   };
 }
 
@@ -90,6 +94,47 @@ AttrDef ApproximateAttr() {
           "\"none\" (exact, with erf) or \"tanh\" (the tanh approximation)"};
 }
 
+
+// ---- local derivatives d(op)/dx, given x and y = op(x) -------------------
+
+absl::StatusOr<Tensor> NegLocal(const GradCall& g, const Tensor&, const Tensor&) {
+  return device::Full(g.ctx, g.input_shapes[0], device::Scalar(-1.0), g.grads[0].dtype(),
+                      g.grads[0].device());
+}
+absl::StatusOr<Tensor> AbsLocal(const GradCall& g, const Tensor& x, const Tensor&) {
+  return grad::Op(g, "sign", {x});
+}
+absl::StatusOr<Tensor> ExpLocal(const GradCall&, const Tensor&, const Tensor& y) { return y; }
+absl::StatusOr<Tensor> LogLocal(const GradCall& g, const Tensor& x, const Tensor&) {
+  return grad::Op(g, "reciprocal", {x});
+}
+absl::StatusOr<Tensor> SqrtLocal(const GradCall& g, const Tensor&, const Tensor& y) {
+  TD_ASSIGN_OR_RETURN(Tensor two_y, grad::Mul(g, y, 2.0));
+  return grad::Op(g, "reciprocal", {two_y});
+}
+absl::StatusOr<Tensor> SinLocal(const GradCall& g, const Tensor& x, const Tensor&) {
+  return grad::Op(g, "cos", {x});
+}
+absl::StatusOr<Tensor> CosLocal(const GradCall& g, const Tensor& x, const Tensor&) {
+  TD_ASSIGN_OR_RETURN(Tensor s, grad::Op(g, "sin", {x}));
+  return grad::Neg(g, s);
+}
+// 1 - y^2
+absl::StatusOr<Tensor> TanhLocal(const GradCall& g, const Tensor&, const Tensor& y) {
+  TD_ASSIGN_OR_RETURN(Tensor y2, grad::Mul(g, y, y));
+  return grad::OneMinus(g, y2);
+}
+// y (1 - y)
+absl::StatusOr<Tensor> SigmoidLocal(const GradCall& g, const Tensor&, const Tensor& y) {
+  TD_ASSIGN_OR_RETURN(Tensor one_minus, grad::OneMinus(g, y));
+  return grad::Mul(g, y, one_minus);
+}
+// 1 where y > 0, else 0
+absl::StatusOr<Tensor> ReluLocal(const GradCall& g, const Tensor&, const Tensor& y) {
+  TD_ASSIGN_OR_RETURN(Tensor pos, grad::Op(g, "gt", {y}, {{"other", 0.0}}));
+  return grad::Op(g, "to", {pos}, {{"dtype", y.dtype()}});
+}
+
 // PyTorch's refusal by a kernel that is not compiled for a dtype.
 std::string NotImplemented(absl::string_view kernel) {
   return absl::StrCat("\"", kernel, "\" not implemented for '$0'");
@@ -98,12 +143,14 @@ std::string NotImplemented(absl::string_view kernel) {
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "neg",
                                 .op = UnaryOp::kNeg,
                                 .domain = Domain::kAny,
-                                .doc = "-self (the kernel refuses bool as PyTorch does)."}));
+                                .doc = "-self (the kernel refuses bool as PyTorch does).",
+                                .derivative = grad::Pointwise("NegBackward0", &NegLocal, false, false)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "abs",
                                 .op = UnaryOp::kAbs,
                                 .domain = Domain::kNoBool,
                                 .doc = "|self|.",
-                                .refusal = NotImplemented("abs_cpu")}));
+                                .refusal = NotImplemented("abs_cpu"),
+                                .derivative = grad::Pointwise("AbsBackward0", &AbsLocal, true, false)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "sign",
                                 .op = UnaryOp::kSign,
                                 .domain = Domain::kAny,
@@ -111,11 +158,13 @@ TENSORD_REGISTER_OP(UnaryOpDef({.name = "sign",
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "exp",
                                 .op = UnaryOp::kExp,
                                 .domain = Domain::kPromoteFloat,
-                                .doc = "e ** self; integers give float32."}));
+                                .doc = "e ** self; integers give float32.",
+                                .derivative = grad::Pointwise("ExpBackward0", &ExpLocal, false, true)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "log",
                                 .op = UnaryOp::kLog,
                                 .domain = Domain::kPromoteFloat,
-                                .doc = "Natural log; integers give float32."}));
+                                .doc = "Natural log; integers give float32.",
+                                .derivative = grad::Pointwise("LogBackward0", &LogLocal, true, false)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "log1p",
                                 .op = UnaryOp::kLog1p,
                                 .domain = Domain::kPromoteFloat,
@@ -127,7 +176,8 @@ TENSORD_REGISTER_OP(UnaryOpDef({.name = "expm1",
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "sqrt",
                                 .op = UnaryOp::kSqrt,
                                 .domain = Domain::kPromoteFloat,
-                                .doc = "Square root; integers give float32."}));
+                                .doc = "Square root; integers give float32.",
+                                .derivative = grad::Pointwise("SqrtBackward0", &SqrtLocal, false, true)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "rsqrt",
                                 .op = UnaryOp::kRsqrt,
                                 .domain = Domain::kPromoteFloat,
@@ -139,25 +189,30 @@ TENSORD_REGISTER_OP(UnaryOpDef({.name = "reciprocal",
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "sin",
                                 .op = UnaryOp::kSin,
                                 .domain = Domain::kPromoteFloat,
-                                .doc = "Sine (radians); integers give float32."}));
+                                .doc = "Sine (radians); integers give float32.",
+                                .derivative = grad::Pointwise("SinBackward0", &SinLocal, true, false)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "cos",
                                 .op = UnaryOp::kCos,
                                 .domain = Domain::kPromoteFloat,
-                                .doc = "Cosine (radians); integers give float32."}));
+                                .doc = "Cosine (radians); integers give float32.",
+                                .derivative = grad::Pointwise("CosBackward0", &CosLocal, true, false)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "tanh",
                                 .op = UnaryOp::kTanh,
                                 .domain = Domain::kPromoteFloat,
-                                .doc = "Hyperbolic tangent; integers give float32."}));
+                                .doc = "Hyperbolic tangent; integers give float32.",
+                                .derivative = grad::Pointwise("TanhBackward0", &TanhLocal, false, true)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "sigmoid",
                                 .op = UnaryOp::kSigmoid,
                                 .domain = Domain::kPromoteFloat,
-                                .doc = "1 / (1 + exp(-self)); integers give float32."}));
+                                .doc = "1 / (1 + exp(-self)); integers give float32.",
+                                .derivative = grad::Pointwise("SigmoidBackward0", &SigmoidLocal, false, true)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "relu",
                                 .op = UnaryOp::kRelu,
                                 .domain = Domain::kNoBool,
                                 .doc = "max(self, 0); keeps integer dtypes.",
                                 .refusal = "Boolean inputs not supported for relu",
-                                .out = false}));
+                                .out = false,
+                                .derivative = grad::Pointwise("ReluBackward0", &ReluLocal, false, true)}));
 TENSORD_REGISTER_OP(UnaryOpDef(
     {.name = "gelu",
      .op = UnaryOp::kGelu,

@@ -5,6 +5,7 @@
 // for clone).
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "autograd/grad_ops.h"
 #include "autograd/ops/op_helpers.h"
 #include "device/functional.h"
 #include "device/indexing.h"
@@ -19,13 +20,40 @@ AttrDef DimAttr(std::string name = "dim") {
   return IntAttr(std::move(name), std::nullopt, "a dimension (negative counts from the end)");
 }
 
-OpDef ViewOp(std::string name, std::string doc, std::vector<AttrDef> attrs, ForwardFn fwd) {
+OpDef ViewOp(std::string name, std::string doc, std::vector<AttrDef> attrs, ForwardFn fwd,
+             std::optional<Derivative> derivative = std::nullopt) {
   return OpDef{.name = std::move(name),
                .doc = std::move(doc),
                .inputs = {"self"},
                .attrs = std::move(attrs),
                .forward = std::move(fwd),
-               .is_view = true};
+               .is_view = true,
+               .derivative = std::move(derivative)};
+}
+
+// ---- derivatives -------------------------------------------------------------
+
+// d view(x, shape) = grad viewed back in x's shape.
+absl::StatusOr<std::vector<Tensor>> ReshapeBackward(const GradCall& g) {
+  const device::Shape& in = g.input_shapes[0];
+  TD_ASSIGN_OR_RETURN(Tensor dx, grad::Op(g, "reshape", {g.grads[0]},
+                                          {{"size", std::vector<int64_t>(in.begin(), in.end())}}));
+  return std::vector<Tensor>{dx};
+}
+Derivative ReshapeDerivative() {
+  return Derivative{.grad_fn = "ViewBackward0", .backward = &ReshapeBackward};
+}
+
+absl::StatusOr<std::vector<Tensor>> TransposeBackward(const GradCall& g) {
+  TD_ASSIGN_OR_RETURN(Tensor dx, grad::Op(g, "transpose", {g.grads[0]},
+                                          {{"dim0", g.attrs.Int("dim0")},
+                                           {"dim1", g.attrs.Int("dim1")}}));
+  return std::vector<Tensor>{dx};
+}
+
+absl::StatusOr<std::vector<Tensor>> TBackward(const GradCall& g) {
+  TD_ASSIGN_OR_RETURN(Tensor dx, grad::Op(g, "t", {g.grads[0]}));
+  return std::vector<Tensor>{dx};
 }
 
 absl::StatusOr<Tensor> T(const Tensor& self) {
@@ -41,7 +69,8 @@ absl::StatusOr<Tensor> T(const Tensor& self) {
 TENSORD_REGISTER_OP(ViewOp("view", "The same data with another shape (one size may be -1).",
                            {SizeAttr()}, Single([](const OpCall& c) {
                              return c.inputs[0].View(c.attrs.Ints("size"));
-                           })));
+                           }),
+                           ReshapeDerivative()));
 
 TENSORD_REGISTER_OP(OpDef{
     .name = "reshape",
@@ -51,6 +80,7 @@ TENSORD_REGISTER_OP(OpDef{
     .forward = Single([](const OpCall& c) {
       return device::Reshape(c.ctx, c.inputs[0], c.attrs.Ints("size"));
     }),
+    .derivative = ReshapeDerivative(),
 });
 
 TENSORD_REGISTER_OP(ViewOp("select", "Index `index` along `dim`, removing that dim.",
@@ -82,10 +112,13 @@ TENSORD_REGISTER_OP(ViewOp("transpose", "Swaps dims dim0 and dim1.",
                            {DimAttr("dim0"), DimAttr("dim1")}, Single([](const OpCall& c) {
                              return c.inputs[0].Transpose(c.attrs.Int("dim0"),
                                                           c.attrs.Int("dim1"));
-                           })));
+                           }),
+                           Derivative{.grad_fn = "TransposeBackward0",
+                                      .backward = &TransposeBackward}));
 
 TENSORD_REGISTER_OP(ViewOp("t", "Transpose of a tensor of at most 2 dims.", {},
-                           Single([](const OpCall& c) { return T(c.inputs[0]); })));
+                           Single([](const OpCall& c) { return T(c.inputs[0]); }),
+                           Derivative{.grad_fn = "TBackward0", .backward = &TBackward}));
 
 TENSORD_REGISTER_OP(OpDef{
     .name = "t_",
