@@ -13,7 +13,18 @@ import subprocess
 import sys
 import time
 
+def autograd_loop(t):
+    def run():
+        x = t.ones(2, 2, requires_grad=True)
+        y = x + 2
+        z = y * y * 3
+        out = z.mean()
+        out.backward()
+    return run
+
+
 CASES = {
+    "autograd_blitz_loop": autograd_loop,
     # name: (setup(torch) -> callable)
     "tiny_add_5x3": lambda t: (lambda a, b: (lambda: t.add(a, b)))(t.rand(5, 3), t.rand(5, 3)),
     "add_16M": lambda t: (lambda a, b: (lambda: t.add(a, b)))(t.rand(16 << 20), t.rand(16 << 20)),

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "autograd/dispatch.h"
+#include "autograd/engine.h"
 #include "benchmark/benchmark.h"
 #include "device/context.h"
 #include "device/functional.h"
@@ -78,7 +79,40 @@ void Run(benchmark::State& state, const Case& c) {
   }
 }
 
+// The blitz's autograd loop: x = ones(2, 2, requires_grad); y = x + 2;
+// z = y * y * 3; out = z.mean(); out.backward().
+void AutogradLoop(benchmark::State& state) {
+  device::Generator gen(0);
+  const device::Context ctx(&gen, device::Device::Cpu(), device::Limits{});
+  auto ones = device::Full(ctx, std::vector<int64_t>{2, 2}, device::Scalar(1.0),
+                           device::DType::kFloat32, device::Device::Cpu());
+  if (!ones.ok()) return Fail(state, ones.status());
+  auto call = [&](const char* op, std::vector<autograd::Variable> in,
+                  std::map<std::string, AttrValue> attrs) -> absl::StatusOr<autograd::Variable> {
+    auto r = autograd::Call(ctx, op, in, attrs, nullptr, /*grad_enabled=*/true);
+    if (!r.ok()) return r.status();
+    return r->outputs[0];
+  };
+  for (auto _ : state) {
+    autograd::Variable x{*ones, nullptr};
+    if (auto s = autograd::SetRequiresGrad(x, true); !s.ok()) return Fail(state, s);
+    auto y = call("add", {x}, {{"other", int64_t{2}}});
+    if (!y.ok()) return Fail(state, y.status());
+    auto yy = call("mul", {*y, *y}, {});
+    if (!yy.ok()) return Fail(state, yy.status());
+    auto z = call("mul", {*yy}, {{"other", int64_t{3}}});
+    if (!z.ok()) return Fail(state, z.status());
+    auto out = call("mean", {*z}, {});
+    if (!out.ok()) return Fail(state, out.status());
+    if (auto s = autograd::Backward(ctx, *out, {}); !s.ok()) return Fail(state, s);
+    benchmark::DoNotOptimize(x.meta->grad);
+  }
+}
+
 const bool kRegistered = [] {
+  benchmark::RegisterBenchmark("autograd_blitz_loop", AutogradLoop)
+      ->Unit(benchmark::kMicrosecond)
+      ->UseRealTime();
   for (const Case& c : Cases()) {
     benchmark::RegisterBenchmark(c.name.c_str(), [c](benchmark::State& s) { Run(s, c); })
         ->Unit(benchmark::kMicrosecond)
