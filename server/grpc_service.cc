@@ -56,6 +56,8 @@ TENSORD_UNARY(Describe, service_->Describe(principal, *req))
 TENSORD_UNARY(ListTensors, service_->ListTensors(principal, *req))
 TENSORD_UNARY(ListOps, service_->ListOps(*req))
 TENSORD_UNARY(Backward, service_->Backward(principal, *req))
+TENSORD_UNARY(Autograd, service_->Autograd(principal, *req))
+TENSORD_UNARY(SetGradMode, service_->SetGradMode(principal, *req))
 
 #undef TENSORD_UNARY
 

@@ -46,6 +46,12 @@ class GrpcService final : public v1::Tensord::CallbackService {
   grpc::ServerUnaryReactor* Backward(grpc::CallbackServerContext* ctx,
                                      const v1::BackwardRequest* req,
                                      v1::BackwardResponse* resp) override;
+  grpc::ServerUnaryReactor* Autograd(grpc::CallbackServerContext* ctx,
+                                     const v1::AutogradRequest* req,
+                                     v1::AutogradResponse* resp) override;
+  grpc::ServerUnaryReactor* SetGradMode(grpc::CallbackServerContext* ctx,
+                                        const v1::SetGradModeRequest* req,
+                                        v1::SetGradModeResponse* resp) override;
 
  private:
   // Runs fn(principal) on the pool and finishes the call with its result.

@@ -83,8 +83,11 @@ absl::StatusOr<uint64_t> Session::Bind(const v1::OutputSpec& spec, TensorEntry e
   return handle;
 }
 
-void Session::Replace(uint64_t handle, device::Tensor tensor) {
-  tensors_[handle].tensor = std::move(tensor);
+void Session::Replace(uint64_t handle, device::Tensor tensor,
+                      std::shared_ptr<autograd::AutogradMeta> meta) {
+  TensorEntry& e = tensors_[handle];
+  e.tensor = std::move(tensor);
+  e.meta = std::move(meta);
 }
 
 bool Session::Release(uint64_t handle) {
@@ -111,9 +114,10 @@ void Session::FillMeta(uint64_t handle, const TensorEntry& e, v1::TensorMeta* me
   meta->set_storage_offset(t.offset());
   meta->set_dtype(ToProto(t.dtype()));
   meta->set_device(t.device().ToString());
-  meta->set_requires_grad(e.requires_grad);
-  meta->set_grad_fn(e.grad_fn);
-  meta->set_is_leaf(e.grad_fn.empty());
+  const autograd::Variable v = e.variable();
+  meta->set_requires_grad(v.requires_grad());
+  meta->set_grad_fn(v.grad_fn_name());
+  meta->set_is_leaf(v.is_leaf());
   meta->set_nbytes(static_cast<int64_t>(t.nbytes()));
 }
 

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "autograd/variable.h"
 #include "device/generator.h"
 #include "device/memory_stats.h"
 #include "device/tensor.h"
@@ -21,12 +22,15 @@
 
 namespace tensord::server {
 
-// What a handle holds. requires_grad and grad_fn are filled by autograd.
+// What a handle holds: a tensor, its optional name, and its autograd state
+// (shared with every handle bound to the same tensor, as Python references
+// share one torch.Tensor).
 struct TensorEntry {
   device::Tensor tensor;
   std::string name;
-  bool requires_grad = false;
-  std::string grad_fn;
+  std::shared_ptr<autograd::AutogradMeta> meta;
+
+  autograd::Variable variable() const { return {tensor, meta}; }
 };
 
 // Daemon-assigned handles have this bit set; client-chosen ones never do.
@@ -49,6 +53,9 @@ class Session {
   absl::Mutex& mu() { return mu_; }
 
   device::Generator& generator() { return generator_; }
+  // torch.is_grad_enabled() for the session; SetGradMode changes it.
+  bool grad_enabled() const { return grad_enabled_; }
+  void set_grad_enabled(bool enabled) { grad_enabled_ = enabled; }
   // Bytes of device memory held by the storages this session allocated.
   const std::shared_ptr<device::MemoryAccount>& memory() const { return memory_; }
 
@@ -61,7 +68,8 @@ class Session {
   absl::StatusOr<uint64_t> Bind(const v1::OutputSpec& spec, TensorEntry entry);
   // Checks that Bind(spec) would succeed, without binding.
   absl::Status CheckBindable(const v1::OutputSpec& spec) const;
-  void Replace(uint64_t handle, device::Tensor tensor);
+  void Replace(uint64_t handle, device::Tensor tensor,
+               std::shared_ptr<autograd::AutogradMeta> meta);
   // Returns false when the handle is unknown.
   bool Release(uint64_t handle);
   int64_t ReleaseAll();
@@ -78,6 +86,7 @@ class Session {
 
   absl::Mutex mu_;
   device::Generator generator_;
+  bool grad_enabled_ = true;
   std::shared_ptr<device::MemoryAccount> memory_ = std::make_shared<device::MemoryAccount>();
   absl::flat_hash_map<uint64_t, TensorEntry> tensors_;
   absl::flat_hash_map<std::string, uint64_t> names_;

@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "autograd/dispatch.h"
+#include "autograd/engine.h"
 #include "autograd/op_registry.h"
 #include "device/functional.h"
 #include "device/literal.h"
@@ -79,14 +80,10 @@ absl::StatusOr<v1::CreateTensorResponse> TensorService::CreateTensor(
       return absl::InvalidArgumentError(
           "CreateTensor needs data or a literal; factories such as zeros run through Execute");
   }
-  if (req.requires_grad() && !device::IsFloating(t.dtype())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "only tensors of floating point dtype can require gradients, got ",
-        device::DTypeName(t.dtype())));
-  }
-  TD_ASSIGN_OR_RETURN(uint64_t handle,
-                      s->Bind(req.output(), TensorEntry{.tensor = t,
-                                                        .requires_grad = req.requires_grad()}));
+  autograd::Variable v{t, nullptr};
+  TD_RETURN_IF_ERROR(autograd::SetRequiresGrad(v, req.requires_grad()));
+  TD_ASSIGN_OR_RETURN(uint64_t handle, s->Bind(req.output(), TensorEntry{.tensor = v.tensor,
+                                                                         .meta = v.meta}));
   v1::CreateTensorResponse resp;
   TD_ASSIGN_OR_RETURN(TensorEntry * e, s->Find(handle));
   s->FillMeta(handle, *e, resp.mutable_tensor());
@@ -99,26 +96,27 @@ absl::StatusOr<v1::ExecuteResponse> TensorService::Execute(const std::string& pr
   TD_ASSIGN_OR_RETURN(auto attrs, FromProto(req.attrs()));
   absl::MutexLock lock(&s->mu());
   std::vector<uint64_t> handles;
-  std::vector<device::Tensor> inputs;
+  std::vector<autograd::Variable> inputs;
   for (const v1::TensorRef& ref : req.inputs()) {
     TD_ASSIGN_OR_RETURN(uint64_t h, s->Resolve(ref));
     TD_ASSIGN_OR_RETURN(TensorEntry * e, s->Find(h));
     handles.push_back(h);
-    inputs.push_back(e->tensor);
+    inputs.push_back(e->variable());
   }
   std::optional<uint64_t> out_handle;
-  device::Tensor out_tensor;
+  autograd::Variable out_var;
   if (req.has_out()) {
     TD_ASSIGN_OR_RETURN(out_handle, s->Resolve(req.out()));
     TD_ASSIGN_OR_RETURN(TensorEntry * e, s->Find(*out_handle));
-    out_tensor = e->tensor;
+    out_var = e->variable();
   }
   for (const v1::OutputSpec& spec : req.outputs()) TD_RETURN_IF_ERROR(s->CheckBindable(spec));
 
   const device::Context ctx = ContextFor(*s);
-  TD_ASSIGN_OR_RETURN(autograd::DispatchResult result,
-                      autograd::Dispatch(ctx, req.op(), inputs, attrs,
-                                         out_handle.has_value() ? &out_tensor : nullptr));
+  TD_ASSIGN_OR_RETURN(autograd::CallResult result,
+                      autograd::Call(ctx, req.op(), inputs, attrs,
+                                     out_handle.has_value() ? &out_var : nullptr,
+                                     s->grad_enabled() && !req.no_grad()));
   v1::ExecuteResponse resp;
   auto report = [&](uint64_t h) -> absl::Status {
     TD_ASSIGN_OR_RETURN(TensorEntry * e, s->Find(h));
@@ -135,13 +133,15 @@ absl::StatusOr<v1::ExecuteResponse> TensorService::Execute(const std::string& pr
     for (size_t i = 0; i < result.outputs.size(); ++i) {
       const v1::OutputSpec spec =
           i < static_cast<size_t>(req.outputs_size()) ? req.outputs(i) : v1::OutputSpec();
-      TD_ASSIGN_OR_RETURN(uint64_t h, s->Bind(spec, TensorEntry{.tensor = result.outputs[i]}));
+      autograd::Variable& v = result.outputs[i];
+      TD_ASSIGN_OR_RETURN(uint64_t h,
+                          s->Bind(spec, TensorEntry{.tensor = v.tensor, .meta = v.meta}));
       TD_RETURN_IF_ERROR(report(h));
     }
     return resp;
   }
   const uint64_t target = result.target == Target::kSelf ? handles.at(0) : *out_handle;
-  s->Replace(target, result.outputs.at(0));
+  s->Replace(target, result.outputs.at(0).tensor, result.outputs.at(0).meta);
   TD_RETURN_IF_ERROR(report(target));
   return resp;
 }
@@ -226,8 +226,82 @@ absl::StatusOr<v1::ListOpsResponse> TensorService::ListOps(const v1::ListOpsRequ
 absl::StatusOr<v1::BackwardResponse> TensorService::Backward(const std::string& principal,
                                                              const v1::BackwardRequest& req) {
   TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
-  return absl::UnimplementedError(
-      "Backward is not available in this version of tensord: autograd is not built yet");
+  absl::MutexLock lock(&s->mu());
+  TD_ASSIGN_OR_RETURN(uint64_t h, s->Resolve(req.tensor()));
+  TD_ASSIGN_OR_RETURN(TensorEntry * root, s->Find(h));
+  autograd::BackwardOptions options{.retain_graph = req.retain_graph()};
+  if (req.has_gradient()) {
+    TD_ASSIGN_OR_RETURN(uint64_t g, s->Resolve(req.gradient()));
+    TD_ASSIGN_OR_RETURN(TensorEntry * grad, s->Find(g));
+    options.gradient = grad->tensor;
+  }
+  TD_RETURN_IF_ERROR(autograd::Backward(ContextFor(*s), root->variable(), options));
+  return v1::BackwardResponse();
+}
+
+absl::StatusOr<v1::AutogradResponse> TensorService::Autograd(const std::string& principal,
+                                                             const v1::AutogradRequest& req) {
+  TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
+  absl::MutexLock lock(&s->mu());
+  TD_ASSIGN_OR_RETURN(uint64_t h, s->Resolve(req.tensor()));
+  TD_ASSIGN_OR_RETURN(TensorEntry * e, s->Find(h));
+  autograd::Variable v = e->variable();
+  v1::AutogradResponse resp;
+  switch (req.action_case()) {
+    case v1::AutogradRequest::kSetRequiresGrad:
+      TD_RETURN_IF_ERROR(autograd::SetRequiresGrad(v, req.set_requires_grad()));
+      e->meta = v.meta;
+      break;
+    case v1::AutogradRequest::kRetainGrad:
+      if (req.retain_grad()) TD_RETURN_IF_ERROR(autograd::RetainGrad(v));
+      break;
+    case v1::AutogradRequest::kGetGrad:
+      if (v.meta != nullptr && v.meta->grad.has_value()) {
+        TD_RETURN_IF_ERROR(s->CheckBindable(req.get_grad()));
+        TD_ASSIGN_OR_RETURN(uint64_t g, s->Bind(req.get_grad(),
+                                                TensorEntry{.tensor = *v.meta->grad}));
+        TD_ASSIGN_OR_RETURN(TensorEntry * ge, s->Find(g));
+        s->FillMeta(g, *ge, resp.mutable_grad());
+        resp.set_grad_defined(true);
+      }
+      break;
+    case v1::AutogradRequest::kSetGrad: {
+      TD_ASSIGN_OR_RETURN(uint64_t g, s->Resolve(req.set_grad()));
+      TD_ASSIGN_OR_RETURN(TensorEntry * ge, s->Find(g));
+      if (ge->tensor.shape() != v.tensor.shape() || ge->tensor.dtype() != v.tensor.dtype()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "assigned grad has data of a different size or type: ",
+            device::ShapeToString(ge->tensor.shape()), " ", device::DTypeName(ge->tensor.dtype()),
+            " for a tensor of ", device::ShapeToString(v.tensor.shape()), " ",
+            device::DTypeName(v.tensor.dtype())));
+      }
+      if (v.meta == nullptr) {
+        return absl::InvalidArgumentError(
+            "the tensor does not require grad: call requires_grad_() before assigning .grad");
+      }
+      v.meta->grad = ge->tensor;
+      break;
+    }
+    case v1::AutogradRequest::kClearGrad:
+      if (v.meta != nullptr) v.meta->grad.reset();
+      break;
+    case v1::AutogradRequest::ACTION_NOT_SET:
+      return absl::InvalidArgumentError(
+          "Autograd needs an action: set_requires_grad, retain_grad, get_grad, set_grad or "
+          "clear_grad");
+  }
+  s->FillMeta(h, *e, resp.mutable_tensor());
+  return resp;
+}
+
+absl::StatusOr<v1::SetGradModeResponse> TensorService::SetGradMode(
+    const std::string& principal, const v1::SetGradModeRequest& req) {
+  TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
+  absl::MutexLock lock(&s->mu());
+  v1::SetGradModeResponse resp;
+  resp.set_previous(s->grad_enabled());
+  s->set_grad_enabled(req.enabled());
+  return resp;
 }
 
 }  // namespace tensord::server

@@ -45,6 +45,10 @@ class TensorService {
   absl::StatusOr<v1::ListOpsResponse> ListOps(const v1::ListOpsRequest& req);
   absl::StatusOr<v1::BackwardResponse> Backward(const std::string& principal,
                                                 const v1::BackwardRequest& req);
+  absl::StatusOr<v1::AutogradResponse> Autograd(const std::string& principal,
+                                                const v1::AutogradRequest& req);
+  absl::StatusOr<v1::SetGradModeResponse> SetGradMode(const std::string& principal,
+                                                      const v1::SetGradModeRequest& req);
 
   SessionManager& sessions() { return sessions_; }
 

@@ -108,6 +108,15 @@ TENSORD_REGISTER_OP(ViewOp(
       return device::ApplyIndex(c.inputs[0], items);
     })));
 
+TENSORD_REGISTER_OP(OpDef{
+    .name = "detach",
+    .doc = "The same data, cut out of the autograd graph: the result does not require grad.",
+    .inputs = {"self"},
+    .forward = Single([](const OpCall& c) -> absl::StatusOr<Tensor> { return c.inputs[0]; }),
+    .is_view = true,
+    .not_differentiable = true,
+});
+
 TENSORD_REGISTER_OP(ViewOp("transpose", "Swaps dims dim0 and dim1.",
                            {DimAttr("dim0"), DimAttr("dim1")}, Single([](const OpCall& c) {
                              return c.inputs[0].Transpose(c.attrs.Int("dim0"),

@@ -416,6 +416,15 @@ OP_CASE("t", T) {
   EXPECT_EQ(Run("t", {Make({1}, {1, 1, 1})}).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+OP_CASE("detach", DetachSharesTheData) {
+  // torch.ones(2, 3).detach() is the same storage and shape.
+  Tensor x = Make({1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor d = Run1("detach", {x});
+  EXPECT_TRUE(d.SharesStorageWith(x));
+  EXPECT_THAT(Shape(d), ElementsAre(2, 3));
+  EXPECT_EQ(Values(d), Values(x));
+}
+
 OP_CASE("t_", TInPlaceRebindsSelf) {
   auto r = Run("t_", {Make({1, 2, 3}, {1, 3})});
   ASSERT_TRUE(r.ok());
@@ -637,8 +646,11 @@ OP_ERROR_CASE(ViewsRejectOutOfRangeDims, "select", "slice", "index", "transpose"
   EXPECT_EQ(Run("t_", {three}).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-OP_ERROR_CASE(CopiesRejectBadArguments, "contiguous", "clone", "to") {
+OP_ERROR_CASE(CopiesRejectBadArguments, "contiguous", "clone", "to", "detach") {
   Tensor a = Make({1, 2}, {2});
+  EXPECT_EQ(Run("detach", {a, a}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Run("detach", {a}, {{"dim", int64_t{0}}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Run("contiguous", {}).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Run("clone", {a, a}).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Run("to", {a}, {{"dtype", std::string("complex64")}}).status().code(),

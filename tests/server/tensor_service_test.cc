@@ -4,6 +4,7 @@
 #include "server/tensor_service.h"
 
 #include <cstring>
+#include <functional>
 
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
@@ -330,11 +331,143 @@ TEST_F(ServiceTest, ListOpsDescribesSchemas) {
   EXPECT_TRUE(has_alpha);
 }
 
-TEST_F(ServiceTest, BackwardIsDeclaredButNotYetAvailable) {
+absl::StatusOr<v1::AutogradResponse> AutogradCall(TensorService& service, const std::string& sid,
+                                                  uint64_t h,
+                                                  const std::function<void(v1::AutogradRequest&)>& set) {
+  v1::AutogradRequest req;
+  req.set_session_id(sid);
+  req.mutable_tensor()->set_handle(h);
+  set(req);
+  return service.Autograd("alice", req);
+}
+
+TEST_F(ServiceTest, BlitzAutogradThroughTheService) {
+  // x = torch.ones(2, 2, requires_grad=True); y = x + 2; z = y * y * 3;
+  // out = z.mean(); out.backward(); x.grad is 4.5 everywhere.
   const std::string s = Open();
-  v1::BackwardRequest req;
+  const uint64_t x = Ones(s, {2, 2}, 1);
+  auto rg = AutogradCall(service_, s, x, [](auto& r) { r.set_set_requires_grad(true); });
+  ASSERT_TRUE(rg.ok()) << rg.status();
+  EXPECT_TRUE(rg->tensor().requires_grad());
+  EXPECT_TRUE(rg->tensor().is_leaf());
+  v1::AttrValue two, three;
+  two.set_i(2);
+  three.set_i(3);
+  auto y = Exec(s, "add", {x}, {{"other", two}}, 2);
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_EQ(y->outputs(0).grad_fn(), "AddBackward0");
+  EXPECT_FALSE(y->outputs(0).is_leaf());
+  auto yy = Exec(s, "mul", {2, 2}, {}, 3);
+  auto z = Exec(s, "mul", {3}, {{"other", three}}, 4);
+  ASSERT_TRUE(z.ok()) << z.status();
+  EXPECT_EQ(z->outputs(0).grad_fn(), "MulBackward0");
+  auto out = Exec(s, "mean", {4}, {}, 5);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->outputs(0).grad_fn(), "MeanBackward0");
+  v1::BackwardRequest b;
+  b.set_session_id(s);
+  b.mutable_tensor()->set_handle(5);
+  ASSERT_TRUE(service_.Backward("alice", b).ok());
+  auto g = AutogradCall(service_, s, x, [](auto& r) { r.mutable_get_grad()->set_handle(6); });
+  ASSERT_TRUE(g.ok()) << g.status();
+  ASSERT_TRUE(g->grad_defined());
+  EXPECT_EQ(FetchFloats(s, 6), (std::vector<float>{4.5, 4.5, 4.5, 4.5}));
+  // grad.zero_() through the bound handle changes x.grad itself.
+  ASSERT_TRUE(Exec(s, "zero_", {6}).ok());
+  auto g2 = AutogradCall(service_, s, x, [](auto& r) { r.mutable_get_grad()->set_handle(7); });
+  ASSERT_TRUE(g2.ok());
+  EXPECT_EQ(FetchFloats(s, 7), (std::vector<float>{0, 0, 0, 0}));
+  // x.grad = None.
+  ASSERT_TRUE(AutogradCall(service_, s, x, [](auto& r) { r.set_clear_grad(true); }).ok());
+  auto none = AutogradCall(service_, s, x, [](auto& r) { r.mutable_get_grad()->set_handle(8); });
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->grad_defined());
+  // A second backward through the freed graph fails; the session lives on.
+  auto again = service_.Backward("alice", b);
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(again.status().message()), HasSubstr("a second time"));
+  ExpectUsable(s);
+}
+
+TEST_F(ServiceTest, NoGradScopesAndDetach) {
+  const std::string s = Open();
+  const uint64_t x = Ones(s, {3}, 1);
+  ASSERT_TRUE(AutogradCall(service_, s, x, [](auto& r) { r.set_set_requires_grad(true); }).ok());
+  // Per request.
+  v1::ExecuteRequest req;
   req.set_session_id(s);
-  EXPECT_EQ(service_.Backward("alice", req).status().code(), absl::StatusCode::kUnimplemented);
+  req.set_op("mul");
+  req.add_inputs()->set_handle(x);
+  req.add_inputs()->set_handle(x);
+  req.set_no_grad(true);
+  auto r = service_.Execute("alice", req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->outputs(0).requires_grad());
+  // Session scope: `with torch.no_grad(): print((x ** 2).requires_grad)` is False.
+  v1::SetGradModeRequest off;
+  off.set_session_id(s);
+  off.set_enabled(false);
+  auto prev = service_.SetGradMode("alice", off);
+  ASSERT_TRUE(prev.ok());
+  EXPECT_TRUE(prev->previous());
+  v1::AttrValue two;
+  two.set_f(2);
+  auto p = Exec(s, "pow", {x}, {{"exponent", two}});
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_FALSE(p->outputs(0).requires_grad());
+  v1::SetGradModeRequest on = off;
+  on.set_enabled(true);
+  ASSERT_TRUE(service_.SetGradMode("alice", on).ok());
+  auto q = Exec(s, "pow", {x}, {{"exponent", two}});
+  EXPECT_TRUE(q->outputs(0).requires_grad());
+  EXPECT_EQ(q->outputs(0).grad_fn(), "PowBackward0");
+  // detach: y = x.detach(); y.requires_grad is False.
+  auto d = Exec(s, "detach", {x});
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_FALSE(d->outputs(0).requires_grad());
+}
+
+TEST_F(ServiceTest, AutogradBadInputLeavesTheSessionUsable) {
+  const std::string s = Open();
+  const uint64_t i = Ones(s, {2}, 1);
+  auto cast = Exec(s, "to", {i}, {{"dtype", [] {
+                                    v1::AttrValue a;
+                                    a.set_dtype(v1::INT64);
+                                    return a;
+                                  }()}},
+                   2);
+  ASSERT_TRUE(cast.ok()) << cast.status();
+  // requires_grad on an integer tensor.
+  auto bad = AutogradCall(service_, s, 2, [](auto& r) { r.set_set_requires_grad(true); });
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("floating point"));
+  // Backward from a tensor that does not require grad.
+  v1::BackwardRequest b;
+  b.set_session_id(s);
+  b.mutable_tensor()->set_handle(i);
+  auto nb = service_.Backward("alice", b);
+  EXPECT_EQ(nb.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(nb.status().message()), HasSubstr("does not require grad"));
+  // A gradient of the wrong shape.
+  ASSERT_TRUE(AutogradCall(service_, s, i, [](auto& r) { r.set_set_requires_grad(true); }).ok());
+  auto y = Exec(s, "mul", {i, i}, {}, 3);
+  ASSERT_TRUE(y.ok());
+  Ones(s, {5}, 4);
+  b.mutable_tensor()->set_handle(3);
+  b.mutable_gradient()->set_handle(4);
+  auto shape = service_.Backward("alice", b);
+  EXPECT_EQ(shape.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(shape.status().message()), HasSubstr("Mismatch in shape"));
+  // Unknown handles, and a request with no action.
+  b.mutable_gradient()->set_handle(999);
+  EXPECT_EQ(service_.Backward("alice", b).status().code(), absl::StatusCode::kNotFound);
+  auto none = AutogradCall(service_, s, i, [](auto&) {});
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kInvalidArgument);
+  // A leaf that requires grad refuses in-place writes.
+  auto inplace = Exec(s, "mul_", {i, i});
+  EXPECT_EQ(inplace.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(inplace.status().message()), HasSubstr("leaf Variable"));
+  ExpectUsable(s);
 }
 
 TEST(GrpcStatus, CodesMapOneToOne) {
