@@ -1,6 +1,7 @@
 #include "client/tensor.h"
 
 #include <cstring>
+#include <functional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -190,6 +191,21 @@ Session Session::Open(const SessionConfig& config) {
 }
 
 const std::string& Session::id() const { return state_->id; }
+
+bool Session::set_grad_enabled(bool enabled) const {
+  v1::SetGradModeRequest req;
+  req.set_session_id(state_->id);
+  req.set_enabled(enabled);
+  return state_->Call(&v1::Tensord::Stub::SetGradMode, req).previous();
+}
+
+NoGradGuard::~NoGradGuard() {
+  try {
+    session_.set_grad_enabled(previous_);
+  } catch (const Error&) {
+    // The session is gone; there is no mode left to restore.
+  }
+}
 bool Session::attached() const { return state_->attached; }
 std::string Session::default_device() const { return state_->default_device; }
 
@@ -300,31 +316,40 @@ Attrs FactoryAttrs(const std::vector<int64_t>* shape, const Options& o, Attrs ex
   AddFactoryOptions(o, &extra);
   return extra;
 }
+
+// requires_grad=True of a factory: the new tensor becomes a leaf that
+// requires grad.
+Tensor WithGrad(Tensor t, const Options& o) {
+  if (o.requires_grad) t.requires_grad_(true);
+  return t;
+}
 }  // namespace
 
 Tensor Session::empty(std::vector<int64_t> shape, const Options& o) const {
-  return Exec("empty", {}, FactoryAttrs(&shape, o));
+  return WithGrad(Exec("empty", {}, FactoryAttrs(&shape, o)), o);
 }
 Tensor Session::zeros(std::vector<int64_t> shape, const Options& o) const {
-  return Exec("zeros", {}, FactoryAttrs(&shape, o));
+  return WithGrad(Exec("zeros", {}, FactoryAttrs(&shape, o)), o);
 }
 Tensor Session::ones(std::vector<int64_t> shape, const Options& o) const {
-  return Exec("ones", {}, FactoryAttrs(&shape, o));
+  return WithGrad(Exec("ones", {}, FactoryAttrs(&shape, o)), o);
 }
 Tensor Session::full(std::vector<int64_t> shape, Scalar value, const Options& o) const {
-  return Exec("full", {}, FactoryAttrs(&shape, o, {{"fill_value", value.attr()}}));
+  return WithGrad(Exec("full", {}, FactoryAttrs(&shape, o, {{"fill_value", value.attr()}})), o);
 }
 Tensor Session::rand(std::vector<int64_t> shape, const Options& o) const {
-  return Exec("rand", {}, FactoryAttrs(&shape, o));
+  return WithGrad(Exec("rand", {}, FactoryAttrs(&shape, o)), o);
 }
 Tensor Session::randn(std::vector<int64_t> shape, const Options& o) const {
-  return Exec("randn", {}, FactoryAttrs(&shape, o));
+  return WithGrad(Exec("randn", {}, FactoryAttrs(&shape, o)), o);
 }
 Tensor Session::arange(Scalar end, const Options& o) const { return arange(0, end, 1, o); }
 Tensor Session::arange(Scalar start, Scalar end, Scalar step, const Options& o) const {
-  return Exec("arange", {},
-              FactoryAttrs(nullptr, o,
-                           {{"start", start.attr()}, {"end", end.attr()}, {"step", step.attr()}}));
+  return WithGrad(Exec("arange", {},
+                       FactoryAttrs(nullptr, o, {{"start", start.attr()},
+                                                 {"end", end.attr()},
+                                                 {"step", step.attr()}})),
+                  o);
 }
 
 Tensor Session::tensor(const std::string& literal, const Options& o,
@@ -376,19 +401,19 @@ Tensor Session::tensor(const std::vector<double>& values, std::vector<int64_t> s
 }
 
 Tensor Session::empty_like(const Tensor& t, const Options& o) const {
-  return Exec("empty_like", {t}, FactoryAttrs(nullptr, o));
+  return WithGrad(Exec("empty_like", {t}, FactoryAttrs(nullptr, o)), o);
 }
 Tensor Session::zeros_like(const Tensor& t, const Options& o) const {
-  return Exec("zeros_like", {t}, FactoryAttrs(nullptr, o));
+  return WithGrad(Exec("zeros_like", {t}, FactoryAttrs(nullptr, o)), o);
 }
 Tensor Session::ones_like(const Tensor& t, const Options& o) const {
-  return Exec("ones_like", {t}, FactoryAttrs(nullptr, o));
+  return WithGrad(Exec("ones_like", {t}, FactoryAttrs(nullptr, o)), o);
 }
 Tensor Session::rand_like(const Tensor& t, const Options& o) const {
-  return Exec("rand_like", {t}, FactoryAttrs(nullptr, o));
+  return WithGrad(Exec("rand_like", {t}, FactoryAttrs(nullptr, o)), o);
 }
 Tensor Session::randn_like(const Tensor& t, const Options& o) const {
-  return Exec("randn_like", {t}, FactoryAttrs(nullptr, o));
+  return WithGrad(Exec("randn_like", {t}, FactoryAttrs(nullptr, o)), o);
 }
 
 Tensor Session::add(const Tensor& a, const Tensor& b, Tensor* out) const {
@@ -466,6 +491,75 @@ std::string Tensor::item_repr() const {
   }
   return FormatItem(h);
 }
+
+bool Tensor::is_leaf() const { return meta().is_leaf(); }
+
+std::string Tensor::grad_fn_repr() const {
+  if (meta().grad_fn().empty()) return "None";
+  return absl::StrCat("<", meta().grad_fn(), " object at 0x", absl::Hex(meta().grad_fn_id()), ">");
+}
+
+namespace {
+
+v1::AutogradResponse AutogradCall(const std::shared_ptr<SessionState>& session, uint64_t handle,
+                                  const std::function<void(v1::AutogradRequest&)>& set) {
+  v1::AutogradRequest req;
+  req.set_session_id(session->id);
+  req.mutable_tensor()->set_handle(handle);
+  set(req);
+  return session->Call(&v1::Tensord::Stub::Autograd, req);
+}
+
+}  // namespace
+
+void Tensor::backward(const std::optional<Tensor>& gradient, bool retain_graph) const {
+  v1::BackwardRequest req;
+  req.set_session_id(state_->session->id);
+  req.mutable_tensor()->set_handle(handle());
+  if (gradient.has_value()) req.mutable_gradient()->set_handle(gradient->handle());
+  req.set_retain_graph(retain_graph);
+  state_->session->Call(&v1::Tensord::Stub::Backward, req);
+}
+
+std::optional<Tensor> Tensor::grad(const std::string& name) const {
+  v1::AutogradResponse resp =
+      AutogradCall(state_->session, handle(),
+                   [&name](v1::AutogradRequest& r) { r.mutable_get_grad()->set_name(name); });
+  if (!resp.grad_defined()) return std::nullopt;
+  auto h = std::make_shared<HandleState>();
+  h->session = state_->session;
+  h->meta = resp.grad();
+  h->owned = name.empty();
+  return Tensor(h);
+}
+
+void Tensor::set_grad(const std::optional<Tensor>& g) {
+  v1::AutogradResponse resp =
+      AutogradCall(state_->session, handle(), [&g](v1::AutogradRequest& r) {
+        if (g.has_value()) {
+          r.mutable_set_grad()->set_handle(g->handle());
+        } else {
+          r.set_clear_grad(true);
+        }
+      });
+  state_->meta = resp.tensor();
+}
+
+Tensor& Tensor::requires_grad_(bool requires_grad) {
+  v1::AutogradResponse resp = AutogradCall(
+      state_->session, handle(),
+      [requires_grad](v1::AutogradRequest& r) { r.set_set_requires_grad(requires_grad); });
+  state_->meta = resp.tensor();
+  return *this;
+}
+
+void Tensor::retain_grad() {
+  v1::AutogradResponse resp = AutogradCall(state_->session, handle(),
+                                           [](v1::AutogradRequest& r) { r.set_retain_grad(true); });
+  state_->meta = resp.tensor();
+}
+
+Tensor Tensor::detach() const { return Op("detach"); }
 
 Tensor Tensor::Op(const std::string& op, std::vector<Tensor> others, const Attrs& attrs) const {
   others.insert(others.begin(), *this);

@@ -102,7 +102,27 @@ class Tensor {
   std::string device() const;
   bool requires_grad() const;
   std::string grad_fn() const;  // "" for leaves
+  // What PyTorch prints for y.grad_fn: "<AddBackward0 object at 0x1a>", or
+  // "None" for a leaf.
+  std::string grad_fn_repr() const;
+  bool is_leaf() const;
   const v1::TensorMeta& meta() const;
+
+  // Autograd (the graph lives in the daemon).
+  // out.backward(): from a one-element tensor, or with `gradient` (the
+  // vector of a vector-Jacobian product) from any tensor. Gradients
+  // accumulate into the .grad of leaves that require grad.
+  void backward(const std::optional<Tensor>& gradient = std::nullopt,
+                bool retain_graph = false) const;
+  // x.grad: nullopt while it is None. The result shares the gradient's memory
+  // (x.grad().value().zero_() clears it in place, as in PyTorch). A
+  // non-empty `name` binds it to that name in the session.
+  std::optional<Tensor> grad(const std::string& name = "") const;
+  // x.grad = g, or x.grad = None with nullopt.
+  void set_grad(const std::optional<Tensor>& g);
+  Tensor& requires_grad_(bool requires_grad = true);
+  void retain_grad();
+  Tensor detach() const;
 
   // Data.
   HostTensor Fetch() const;
@@ -248,10 +268,28 @@ class Session {
   Tensor add(const Tensor& a, const Tensor& b, Tensor* out = nullptr) const;
   void manual_seed(uint64_t seed) const;
 
+  // torch.set_grad_enabled for this session; returns the previous mode.
+  bool set_grad_enabled(bool enabled) const;
+
  private:
   friend class Tensor;
   explicit Session(std::shared_ptr<SessionState> s) : state_(std::move(s)) {}
   std::shared_ptr<SessionState> state_;
+};
+
+// torch.no_grad() as a scope: ops on the session record no graph until the
+// guard goes away (the previous mode comes back then).
+class NoGradGuard {
+ public:
+  explicit NoGradGuard(const Session& session)
+      : session_(session), previous_(session.set_grad_enabled(false)) {}
+  ~NoGradGuard();
+  NoGradGuard(const NoGradGuard&) = delete;
+  NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  Session session_;
+  bool previous_;
 };
 
 }  // namespace tensord::client

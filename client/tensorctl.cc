@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -140,8 +141,10 @@ void PrintSchema(const v1::OpSchema& op) {
 // result when it is not kept under a name, or when `show` is set.
 void Exec(const Cli& cli, const std::string& op_name, const std::vector<std::string>& args,
           const std::string& output, const std::string& out, bool show,
-          const tc::Attrs& extra = {}) {
+          const tc::Attrs& extra = {}, bool no_grad = false) {
   tc::Session s = cli.Open();
+  std::optional<tc::NoGradGuard> guard;
+  if (no_grad) guard.emplace(s);
   const std::vector<v1::OpSchema> ops = s.ListOps();
   const v1::OpSchema& op = FindOp(ops, op_name);
   std::vector<v1::TensorRef> inputs;
@@ -235,6 +238,9 @@ int main(int argc, char** argv) {
                    "bind the result to this name (NAME1,NAME2 for ops with several results)");
   exec->add_option("--out", e_out, "write the result into this existing tensor (out=)");
   exec->add_flag("--show", e_show, "print the result even when it is named");
+  bool e_no_grad = false;
+  exec->add_flag("--no-grad", e_no_grad, "run as under torch.no_grad(): record no graph");
+
 
   std::vector<std::string> names;
   auto* show = app.add_subcommand("show", "Print tensors as PyTorch prints them");
@@ -259,6 +265,38 @@ int main(int argc, char** argv) {
   help->add_option("op", help_op, "op name")->required();
   auto* close = app.add_subcommand("close", "Close the session, releasing all of its tensors");
 
+  // Autograd.
+  std::string b_gradient;
+  bool b_retain = false;
+  auto* backward = app.add_subcommand(
+      "backward", "NAME.backward(): gradients accumulate into the .grad of leaves "
+                  "(see `grad`); --gradient for a non-scalar NAME");
+  backward->add_option("name", one_name, "tensor name")->required();
+  backward->add_option("--gradient", b_gradient, "the v of a vector-Jacobian product");
+  backward->add_flag("--retain-graph", b_retain, "keep the graph for another backward");
+  std::string g_output;
+  auto* grad = app.add_subcommand("grad", "Print NAME.grad (None when unset), or bind it with -o");
+  grad->add_option("name", one_name, "tensor name")->required();
+  grad->add_option("-o,--output", g_output, "bind the gradient to this name instead of printing");
+  bool rg_off = false;
+  auto* requires_grad = app.add_subcommand(
+      "requires-grad", "NAME.requires_grad_(): NAME becomes a leaf that tracks gradients");
+  requires_grad->add_option("name", one_name, "tensor name")->required();
+  requires_grad->add_flag("--off", rg_off, "requires_grad_(False) instead");
+  auto* grad_fn = app.add_subcommand(
+      "grad-fn", "Print NAME.grad_fn as PyTorch does (<AddBackward0 object at 0x...>, or None)");
+  grad_fn->add_option("name", one_name, "tensor name")->required();
+  auto* retain_grad =
+      app.add_subcommand("retain-grad", "NAME.retain_grad(): a non-leaf keeps its .grad");
+  retain_grad->add_option("name", one_name, "tensor name")->required();
+  auto* zero_grad = app.add_subcommand("zero-grad", "NAME.grad = None for each tensor");
+  zero_grad->add_option("names", names, "tensor names")->required();
+  std::string mode;
+  auto* grad_mode = app.add_subcommand(
+      "grad-mode", "on: record graphs (the default); off: the whole session runs as under "
+                   "torch.no_grad()");
+  grad_mode->add_option("mode", mode, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
+
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -273,7 +311,30 @@ int main(int argc, char** argv) {
       s.tensor(t_literal, tc::Options{.dtype = t_dtype, .requires_grad = t_grad}, t_name);
       if (t_show) std::cout << s.Named(t_name).repr() << "\n";
     } else if (exec->parsed()) {
-      Exec(cli, e_op, e_args, e_output, e_out, e_show);
+      Exec(cli, e_op, e_args, e_output, e_out, e_show, {}, e_no_grad);
+    } else if (backward->parsed()) {
+      tc::Session s = cli.Open();
+      std::optional<tc::Tensor> gradient;
+      if (!b_gradient.empty()) gradient = s.Named(b_gradient);
+      s.Named(one_name).backward(gradient, b_retain);
+    } else if (grad->parsed()) {
+      std::optional<tc::Tensor> g = cli.Open().Named(one_name).grad(g_output);
+      if (g_output.empty()) std::cout << (g.has_value() ? g->repr() : "None") << "\n";
+      if (!g.has_value() && !g_output.empty()) {
+        std::cerr << "tensorctl: " << one_name << ".grad is None: run backward first\n";
+        return 1;
+      }
+    } else if (requires_grad->parsed()) {
+      cli.Open().Named(one_name).requires_grad_(!rg_off);
+    } else if (grad_fn->parsed()) {
+      std::cout << cli.Open().Named(one_name).grad_fn_repr() << "\n";
+    } else if (retain_grad->parsed()) {
+      cli.Open().Named(one_name).retain_grad();
+    } else if (zero_grad->parsed()) {
+      tc::Session s = cli.Open();
+      for (const auto& n : names) s.Named(n).set_grad(std::nullopt);
+    } else if (grad_mode->parsed()) {
+      cli.Open().set_grad_enabled(mode == "on");
     } else if (show->parsed()) {
       tc::Session s = cli.Open();
       for (const auto& n : names) std::cout << s.Named(n).repr() << "\n";

@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "autograd/graph.h"
 #include "server/proto_convert.h"
 
 namespace tensord::server {
@@ -118,6 +119,7 @@ void Session::FillMeta(uint64_t handle, const TensorEntry& e, v1::TensorMeta* me
   meta->set_requires_grad(v.requires_grad());
   meta->set_grad_fn(v.grad_fn_name());
   meta->set_is_leaf(v.is_leaf());
+  if (!v.is_leaf()) meta->set_grad_fn_id(v.meta->grad_fn->sequence);
   meta->set_nbytes(static_cast<int64_t>(t.nbytes()));
 }
 

@@ -290,6 +290,8 @@ absl::StatusOr<v1::AutogradResponse> TensorService::Autograd(const std::string& 
           "Autograd needs an action: set_requires_grad, retain_grad, get_grad, set_grad or "
           "clear_grad");
   }
+  // Binding the grad may have moved the table's entries: look it up again.
+  TD_ASSIGN_OR_RETURN(e, s->Find(h));
   s->FillMeta(h, *e, resp.mutable_tensor());
   return resp;
 }

@@ -67,6 +67,7 @@ void RegisterFactory(const std::string& name, const std::string& what, Filler fi
         return Make(c, c.attrs.Ints("size"), c.attrs.DType("dtype").value_or(default_dtype(c)),
                     dev, fill);
       },
+      .not_differentiable = true,
   });
   reg.Register(OpDef{
       .name = name + "_like",
@@ -78,6 +79,7 @@ void RegisterFactory(const std::string& name, const std::string& what, Filler fi
         TD_ASSIGN_OR_RETURN(device::Device dev, DeviceFrom(c.attrs, self.device()));
         return Make(c, self.shape(), c.attrs.DType("dtype").value_or(self.dtype()), dev, fill);
       },
+      .not_differentiable = true,
   });
   if (!with_new) return;
   reg.Register(OpDef{
@@ -92,6 +94,7 @@ void RegisterFactory(const std::string& name, const std::string& what, Filler fi
         return Make(c, c.attrs.Ints("size"), c.attrs.DType("dtype").value_or(self.dtype()), dev,
                     fill);
       },
+      .not_differentiable = true,
   });
 }
 
@@ -174,6 +177,7 @@ TENSORD_REGISTER_OP(OpDef{
               ScalarAttr("step", AttrValue(int64_t{1}), "gap between values"), DTypeAttr(),
               DeviceAttr()},
     .forward = Arange,
+    .not_differentiable = true,
 });
 
 // ---- linspace ----------------------------------------------------------------
@@ -314,6 +318,7 @@ TENSORD_REGISTER_OP(OpDef{
               IntAttr("steps", std::nullopt, "how many values (>= 0)"),
               DTypeAttr("element type (default: float32; not bool)"), DeviceAttr()},
     .forward = Linspace,
+    .not_differentiable = true,
 });
 
 // ---- eye -----------------------------------------------------------------------
@@ -349,6 +354,7 @@ TENSORD_REGISTER_OP(OpDef{
               AttrDef{"m", AttrType::kInt, std::nullopt, true, "number of columns (default: n)"},
               DTypeAttr("element type (default: float32)"), DeviceAttr()},
     .forward = Eye,
+    .not_differentiable = true,
 });
 
 TENSORD_REGISTER_OP(OpDef{
@@ -360,6 +366,7 @@ TENSORD_REGISTER_OP(OpDef{
       return std::vector<Tensor>{};
     },
     .num_outputs = 0,
+    .not_differentiable = true,
 });
 
 }  // namespace

@@ -116,6 +116,7 @@ TENSORD_REGISTER_OP(OpDef{
               IntAttr("low", 0, "the smallest value drawn"), SizeAttr(),
               DTypeAttr("element type (default: int64)"), DeviceAttr()},
     .forward = Single(Randint),
+    .not_differentiable = true,
 });
 
 // ---- randperm ------------------------------------------------------------------
@@ -162,6 +163,7 @@ TENSORD_REGISTER_OP(OpDef{
     .attrs = {IntAttr("n", std::nullopt, "how many values (>= 0)"),
               DTypeAttr("element type (default: int64)"), DeviceAttr()},
     .forward = Single(Randperm),
+    .not_differentiable = true,
 });
 
 // ---- bernoulli -----------------------------------------------------------------
@@ -223,6 +225,7 @@ TENSORD_REGISTER_OP(OpDef{
     .attrs = {AttrDef{"p", AttrType::kFloat, std::nullopt, true,
                       "one probability in [0, 1] for every element (default: self's values)"}},
     .forward = Single(Bernoulli),
+    .not_differentiable = true,
 });
 
 // ---- normal_ and uniform_ ------------------------------------------------------
@@ -250,6 +253,7 @@ TENSORD_REGISTER_OP(OpDef{
               FloatAttr("std", 1.0, "the standard deviation (>= 0)")},
     .forward = Single(Normal),
     .kind = OpKind::kWritesSelf,
+    .not_differentiable = true,
 });
 
 absl::StatusOr<Tensor> Uniform(const OpCall& c) {
@@ -290,6 +294,7 @@ TENSORD_REGISTER_OP(OpDef{
               FloatAttr("to", 1.0, "the upper bound (exclusive, >= from)")},
     .forward = Single(Uniform),
     .kind = OpKind::kWritesSelf,
+    .not_differentiable = true,
 });
 
 }  // namespace

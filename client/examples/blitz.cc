@@ -10,6 +10,7 @@
 #include "client/tensor.h"
 
 using tensord::client::Error;
+using tensord::client::NoGradGuard;
 using tensord::client::Options;
 using tensord::client::Session;
 using tensord::client::SessionConfig;
@@ -81,6 +82,72 @@ int main(int argc, char** argv) {
     std::cout << x << "\n";
     Step("x.item()");
     std::cout << x.item_repr() << "\n";
+
+    std::cout << "\n## Autograd\n";
+    Step("x = torch.ones(2, 2, requires_grad=True)");
+    x = torch.ones({2, 2}, {.requires_grad = true});
+    Step("x");
+    std::cout << x << "\n";
+    Step("y = x + 2");
+    y = x + 2;
+    Step("y");
+    std::cout << y << "\n";
+    Step("y.grad_fn");
+    std::cout << y.grad_fn_repr() << "\n";
+    Step("z = y * y * 3");
+    z = y * y * 3;
+    Step("out = z.mean()");
+    Tensor out = z.mean();
+    Step("z, out");
+    std::cout << z << " " << out << "\n";
+    Step("a = torch.randn(2, 2)");
+    Tensor a = torch.randn({2, 2});
+    Step("a = ((a * 3) / (a - 1))");
+    a = (a * 3) / (a - 1);
+    Step("a.requires_grad");
+    std::cout << (a.requires_grad() ? "True" : "False") << "\n";
+    Step("a.requires_grad_(True)");
+    a.requires_grad_(true);
+    Step("a.requires_grad");
+    std::cout << (a.requires_grad() ? "True" : "False") << "\n";
+    Step("b = (a * a).sum()");
+    Tensor b = (a * a).sum();
+    Step("b.grad_fn");
+    std::cout << b.grad_fn_repr() << "\n";
+    Step("out.backward()");
+    out.backward();
+    Step("x.grad");
+    std::cout << *x.grad() << "\n";
+    Step("x = torch.randn(3, requires_grad=True)");
+    x = torch.randn({3}, {.requires_grad = true});
+    Step("y = x * 2");
+    y = x * 2;
+    Step("while y.data.norm() < 1000: y = y * 2");
+    while (y.detach().Op("norm").item() < 1000) y = y * 2;
+    Step("y");
+    std::cout << y << "\n";
+    Step("v = torch.tensor([0.1, 1.0, 0.0001], dtype=torch.float)");
+    Tensor v = torch.tensor("[0.1, 1.0, 0.0001]", {.dtype = "float32"});
+    Step("y.backward(v)");
+    y.backward(v);
+    Step("x.grad");
+    std::cout << *x.grad() << "\n";
+    Step("x.requires_grad");
+    std::cout << (x.requires_grad() ? "True" : "False") << "\n";
+    Step("(x ** 2).requires_grad");
+    std::cout << (x.Op("pow", {}, {{"exponent", 2}}).requires_grad() ? "True" : "False") << "\n";
+    {
+      Step("with torch.no_grad(): (x ** 2).requires_grad");
+      NoGradGuard no_grad(torch);
+      std::cout << (x.Op("pow", {}, {{"exponent", 2}}).requires_grad() ? "True" : "False")
+                << "\n";
+    }
+    Step("y = x.detach()");
+    y = x.detach();
+    Step("y.requires_grad");
+    std::cout << (y.requires_grad() ? "True" : "False") << "\n";
+    Step("x.eq(y).all()");
+    std::cout << x.Op("eq", {y}).Op("all") << "\n";
   } catch (const Error& e) {
     std::cerr << "blitz: " << e.code_name() << ": " << e.what() << "\n";
     return 1;

@@ -40,4 +40,41 @@ step "x.size(), y.size(), z.size()";             t size x y z
 step "x = torch.randn(1)";                       t create x randn 1
 step "x";                                        t show x
 step "x.item()";                                 t item x
+
+echo
+echo "## Autograd"
+rg() { t describe "$1" | sed -n 's/^requires_grad: //p'; }
+step "x = torch.ones(2, 2, requires_grad=True)"; t create x ones 2 2; t requires-grad x
+step "x";                                        t show x
+step "y = x + 2";                                t exec add x other=2 -o y
+step "y";                                        t show y
+step "y.grad_fn";                                t grad-fn y
+step "z = y * y * 3";                            t exec mul y y -o yy; t exec mul yy other=3 -o z
+step "out = z.mean()";                           t exec mean z -o out
+step "z, out";                                   echo "$(t show z) $(t show out)"
+step "a = torch.randn(2, 2)";                    t create a randn 2 2
+step "a = ((a * 3) / (a - 1))";                  t exec mul a other=3 -o a3; t exec sub a other=1 -o a1; t exec div a3 a1 -o a
+step "a.requires_grad";                          rg a
+step "a.requires_grad_(True)";                   t requires-grad a
+step "a.requires_grad";                          rg a
+step "b = (a * a).sum()";                        t exec mul a a -o aa; t exec sum aa -o b
+step "b.grad_fn";                                t grad-fn b
+step "out.backward()";                           t backward out
+step "x.grad";                                   t grad x
+step "x = torch.randn(3, requires_grad=True)";   t create x randn 3; t requires-grad x
+step "y = x * 2";                                t exec mul x other=2 -o y
+step "while y.data.norm() < 1000: y = y * 2"
+while t exec norm y -o norm --no-grad && awk "BEGIN { exit !($(t item norm) < 1000) }"; do
+  t exec mul y other=2 -o y
+done
+step "y";                                        t show y
+step "v = torch.tensor([0.1, 1.0, 0.0001], dtype=torch.float)"; t tensor v "[0.1, 1.0, 0.0001]" --dtype float
+step "y.backward(v)";                            t backward y --gradient v
+step "x.grad";                                   t grad x
+step "x.requires_grad";                          rg x
+step "(x ** 2).requires_grad";                   t exec pow x exponent=2 -o x2; rg x2
+step "with torch.no_grad(): (x ** 2).requires_grad"; t exec pow x exponent=2 -o x2 --no-grad; rg x2
+step "y = x.detach()";                           t exec detach x -o y
+step "y.requires_grad";                          rg y
+step "x.eq(y).all()";                            t exec eq x y -o same; t exec all same
 t close

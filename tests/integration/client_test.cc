@@ -722,5 +722,73 @@ TEST(ClientLeaseTest, IdleSessionExpiresAfterItsLease) {
   ExpectSessionWorks(busy);
 }
 
+// ---- Autograd ---------------------------------------------------------------
+
+TEST_F(ClientTest, BlitzAutogradValuesAndReprs) {
+  Session& torch = *torch_;
+  Tensor x = torch.ones({2, 2}, {.requires_grad = true});
+  EXPECT_TRUE(x.requires_grad());
+  EXPECT_TRUE(x.is_leaf());
+  EXPECT_EQ(x.repr(), "tensor([[1., 1.],\n        [1., 1.]], requires_grad=True)");
+  Tensor y = x + 2;
+  EXPECT_EQ(y.repr(), "tensor([[3., 3.],\n        [3., 3.]], grad_fn=<AddBackward0>)");
+  EXPECT_THAT(y.grad_fn_repr(), ::testing::MatchesRegex("<AddBackward0 object at 0x[0-9a-f]+>"));
+  EXPECT_EQ(x.grad_fn_repr(), "None");
+  Tensor z = y * y * 3;
+  Tensor out = z.mean();
+  EXPECT_EQ(out.repr(), "tensor(27., grad_fn=<MeanBackward0>)");
+  EXPECT_FALSE(x.grad().has_value());
+  out.backward();
+  std::optional<Tensor> g = x.grad();
+  ASSERT_TRUE(g.has_value());
+  EXPECT_EQ(g->repr(), "tensor([[4.5000, 4.5000],\n        [4.5000, 4.5000]])");
+  // x.grad.zero_() clears the gradient itself.
+  g->zero_();
+  EXPECT_EQ(x.grad()->repr(), "tensor([[0., 0.],\n        [0., 0.]])");
+  x.set_grad(std::nullopt);
+  EXPECT_FALSE(x.grad().has_value());
+}
+
+TEST_F(ClientTest, VectorJacobianNoGradAndDetach) {
+  Session& torch = *torch_;
+  Tensor x = torch.tensor("[1., -2., 3.]", {.requires_grad = true});
+  Tensor y = x * 2;
+  for (int i = 0; i < 9; ++i) y = y * 2;  // y = 1024 x
+  Tensor v = torch.tensor("[0.1, 1.0, 0.0001]");
+  y.backward(v);
+  EXPECT_EQ(x.grad()->repr(), "tensor([1.0240e+02, 1.0240e+03, 1.0240e-01])");
+  {
+    NoGradGuard no_grad(torch);
+    EXPECT_FALSE(x.Op("pow", {}, {{"exponent", 2}}).requires_grad());
+  }
+  EXPECT_TRUE(x.Op("pow", {}, {{"exponent", 2}}).requires_grad());
+  Tensor d = x.detach();
+  EXPECT_FALSE(d.requires_grad());
+  EXPECT_EQ(x.Op("eq", {d}).Op("all").repr(), "tensor(True)");
+  // retain_grad keeps a non-leaf's gradient.
+  Tensor h = x * 3;
+  h.retain_grad();
+  (h * h).sum().backward();
+  EXPECT_EQ(h.grad()->repr(), "tensor([  6., -12.,  18.])");
+}
+
+TEST_F(ClientTest, AutogradErrorsKeepTheSessionUsable) {
+  Session& torch = *torch_;
+  Tensor plain = torch.ones({2});
+  try {
+    plain.sum().backward();
+    ADD_FAILURE() << "backward without requires_grad succeeded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("does not require grad"));
+  }
+  Tensor i = torch.zeros({2}, {.dtype = "int64"});
+  EXPECT_THROW(i.requires_grad_(true), Error);
+  Tensor x = torch.ones({2}, {.requires_grad = true});
+  EXPECT_THROW(x.add_(1), Error);  // a leaf that requires grad, in place
+  EXPECT_THROW((x * 2).backward(), Error);  // not a scalar
+  EXPECT_EQ((x + 1).sum().item(), 4);
+}
+
 }  // namespace
 }  // namespace tensord::client

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -21,6 +22,7 @@ namespace {
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::MatchesRegex;
 using ::testing::Not;
 using ::testing::StartsWith;
 
@@ -59,6 +61,36 @@ const std::vector<std::string> kBlitzSteps = {
     "x = torch.randn(1)",
     "x",
     "x.item()",
+    "x = torch.ones(2, 2, requires_grad=True)",
+    "x",
+    "y = x + 2",
+    "y",
+    "y.grad_fn",
+    "z = y * y * 3",
+    "out = z.mean()",
+    "z, out",
+    "a = torch.randn(2, 2)",
+    "a = ((a * 3) / (a - 1))",
+    "a.requires_grad",
+    "a.requires_grad_(True)",
+    "a.requires_grad",
+    "b = (a * a).sum()",
+    "b.grad_fn",
+    "out.backward()",
+    "x.grad",
+    "x = torch.randn(3, requires_grad=True)",
+    "y = x * 2",
+    "while y.data.norm() < 1000: y = y * 2",
+    "y",
+    "v = torch.tensor([0.1, 1.0, 0.0001], dtype=torch.float)",
+    "y.backward(v)",
+    "x.grad",
+    "x.requires_grad",
+    "(x ** 2).requires_grad",
+    "with torch.no_grad(): (x ** 2).requires_grad",
+    "y = x.detach()",
+    "y.requires_grad",
+    "x.eq(y).all()",
 };
 
 std::string Describe(const ProcessResult& r) {
@@ -101,7 +133,13 @@ void CheckBlitzOutput(const std::string& text) {
   std::vector<std::string> names;
   for (const Step& s : steps) names.push_back(s.python);
   ASSERT_EQ(names, kBlitzSteps) << text;
-  ASSERT_EQ(std::count(text.begin(), text.end(), '>'), 3 * static_cast<long>(kBlitzSteps.size()))
+  // Every '>' is a step prompt or closes a grad_fn repr.
+  long grad_fns = 0;
+  for (size_t p = text.find("Backward"); p != std::string::npos; p = text.find("Backward", p + 1)) {
+    ++grad_fns;
+  }
+  ASSERT_EQ(std::count(text.begin(), text.end(), '>'),
+            3 * static_cast<long>(kBlitzSteps.size()) + grad_fns)
       << "stray '>' in the output";
 
   auto out = [&](size_t i) -> const std::string& { return steps.at(i).output; };
@@ -138,6 +176,25 @@ void CheckBlitzOutput(const std::string& text) {
   const double value = std::stod(item);
   EXPECT_NEAR(shown, value, 0.00005 + 1e-12) << x << item;
   EXPECT_GT(item.size(), 8u) << "item() prints full precision: " << item;
+
+  // Autograd, with the values and reprs PyTorch 1.13 prints.
+  EXPECT_EQ(out(27), "tensor([[1., 1.],\n        [1., 1.]], requires_grad=True)\n");
+  EXPECT_EQ(out(29), "tensor([[3., 3.],\n        [3., 3.]], grad_fn=<AddBackward0>)\n");
+  EXPECT_THAT(out(30), MatchesRegex("<AddBackward0 object at 0x[0-9a-f]+>\n"));
+  EXPECT_EQ(out(33),
+            "tensor([[27., 27.],\n        [27., 27.]], grad_fn=<MulBackward0>) "
+            "tensor(27., grad_fn=<MeanBackward0>)\n");
+  EXPECT_EQ(out(36), "False\n");
+  EXPECT_EQ(out(38), "True\n");
+  EXPECT_THAT(out(40), MatchesRegex("<SumBackward0 object at 0x[0-9a-f]+>\n"));
+  EXPECT_EQ(out(42), "tensor([[4.5000, 4.5000],\n        [4.5000, 4.5000]])\n");
+  EXPECT_THAT(out(46), HasSubstr("grad_fn=<MulBackward0>"));
+  EXPECT_THAT(out(49), StartsWith("tensor(["));
+  EXPECT_EQ(out(50), "True\n");
+  EXPECT_EQ(out(51), "True\n");
+  EXPECT_EQ(out(52), "False\n");
+  EXPECT_EQ(out(54), "False\n");
+  EXPECT_EQ(out(55), "tensor(True)\n");
 }
 
 class TensorctlTest : public ::testing::Test {
@@ -255,6 +312,59 @@ TEST_F(TensorctlTest, ExecPrintsOrBindsResults) {
   Ok({"tensor", "g", "[0.5, 0.25, 1.]"});
   EXPECT_EQ(Ok({"exec", "add", "i", "g"}), "tensor([1.5000, 2.2500, 4.0000])\n");
   EXPECT_EQ(Ok({"exec", "add", "i", "other=2"}), "tensor([3, 4, 5])\n");
+}
+
+TEST_F(TensorctlTest, AutogradCommands) {
+  // The blitz: x = ones(2, 2, requires_grad); out = ((x + 2) * (x + 2) * 3).mean().
+  Ok({"create", "x", "ones", "2", "2"});
+  Ok({"requires-grad", "x"});
+  EXPECT_EQ(Ok({"show", "x"}),
+            "tensor([[1., 1.],\n"
+            "        [1., 1.]], requires_grad=True)\n");
+  Ok({"exec", "add", "x", "other=2", "-o", "y"});
+  Ok({"exec", "mul", "y", "y", "-o", "yy"});
+  Ok({"exec", "mul", "yy", "other=3", "-o", "z"});
+  Ok({"exec", "mean", "z", "-o", "out"});
+  EXPECT_EQ(Ok({"show", "out"}), "tensor(27., grad_fn=<MeanBackward0>)\n");
+  EXPECT_EQ(Ok({"grad", "x"}), "None\n");
+  Ok({"backward", "out", "--retain-graph"});
+  const std::string half =
+      "tensor([[4.5000, 4.5000],\n"
+      "        [4.5000, 4.5000]])\n";
+  EXPECT_EQ(Ok({"grad", "x"}), half);
+  // Accumulates across calls; zero-grad sets it back to None.
+  Ok({"backward", "out"});
+  EXPECT_EQ(Ok({"grad", "x", "-o", "gx"}), "");
+  EXPECT_EQ(Ok({"show", "gx"}),
+            "tensor([[9., 9.],\n"
+            "        [9., 9.]])\n");
+  Ok({"zero-grad", "x"});
+  EXPECT_EQ(Ok({"grad", "x"}), "None\n");
+  // The graph was freed by the last backward.
+  EXPECT_THAT(Fails({"backward", "out"}), HasSubstr("a second time"));
+  // Vector-Jacobian product, and its shape check.
+  Ok({"tensor", "v", "[[1., 0.], [0., 1.]]"});
+  Ok({"exec", "mul", "x", "other=2", "-o", "w"});
+  Ok({"backward", "w", "--gradient", "v"});
+  EXPECT_EQ(Ok({"grad", "x"}),
+            "tensor([[2., 0.],\n"
+            "        [0., 2.]])\n");
+  Ok({"tensor", "bad", "[1., 2., 3.]"});
+  Ok({"exec", "mul", "x", "other=2", "-o", "w"});
+  EXPECT_THAT(Fails({"backward", "w", "--gradient", "bad"}), HasSubstr("Mismatch in shape"));
+  EXPECT_THAT(Fails({"backward", "w"}), HasSubstr("only for scalar outputs"));
+  // no_grad per command and for the session.
+  Ok({"exec", "mul", "x", "x", "-o", "n", "--no-grad"});
+  EXPECT_THAT(Ok({"describe", "n"}), HasSubstr("requires_grad: False"));
+  Ok({"grad-mode", "off"});
+  Ok({"exec", "mul", "x", "x", "-o", "n2"});
+  EXPECT_THAT(Ok({"describe", "n2"}), HasSubstr("requires_grad: False"));
+  Ok({"grad-mode", "on"});
+  Ok({"exec", "mul", "x", "x", "-o", "n3"});
+  EXPECT_THAT(Ok({"describe", "n3"}), HasSubstr("grad_fn: MulBackward0"));
+  // requires_grad on an integer tensor.
+  Ok({"create", "i", "zeros", "2", "--dtype", "long"});
+  EXPECT_THAT(Fails({"requires-grad", "i"}), HasSubstr("floating point"));
 }
 
 TEST_F(TensorctlTest, LsAndRm) {
@@ -397,8 +507,13 @@ TEST_F(TensorctlTest, BlitzProgramPrintsEveryStep) {
   ASSERT_EQ(script.exit_code, 0) << Describe(script);
   const std::vector<Step> a = ParseSteps(r.out), b = ParseSteps(script.out);
   ASSERT_EQ(a.size(), b.size());
+  // grad_fn ids differ between sessions; everything else prints the same.
+  auto no_ids = [](std::string s) {
+    static const std::regex kId("object at 0x[0-9a-f]+");
+    return std::regex_replace(s, kId, "object at 0x...");
+  };
   for (size_t i = 1; i < a.size(); ++i) {
-    EXPECT_EQ(a[i].output, b[i].output) << "step " << a[i].python;
+    EXPECT_EQ(no_ids(a[i].output), no_ids(b[i].output)) << "step " << a[i].python;
   }
   // Without a daemon it fails with a clear message.
   const ProcessResult down = RunProcess({BlitzBinary(), "127.0.0.1:1"});

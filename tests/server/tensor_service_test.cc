@@ -389,6 +389,27 @@ TEST_F(ServiceTest, BlitzAutogradThroughTheService) {
   ExpectUsable(s);
 }
 
+TEST_F(ServiceTest, ManyGradBindingsKeepReportingTheRightTensor) {
+  // Each get_grad binds a new handle; growing the handle table must not
+  // disturb the reply about the tensor itself.
+  const std::string s = Open();
+  const uint64_t x = Ones(s, {2}, 1);
+  ASSERT_TRUE(AutogradCall(service_, s, x, [](auto& r) { r.set_set_requires_grad(true); }).ok());
+  auto y = Exec(s, "sum", {x}, {}, 2);
+  v1::BackwardRequest b;
+  b.set_session_id(s);
+  b.mutable_tensor()->set_handle(2);
+  ASSERT_TRUE(service_.Backward("alice", b).ok());
+  for (int i = 0; i < 300; ++i) {
+    auto g = AutogradCall(service_, s, x, [](auto& r) { r.mutable_get_grad(); });
+    ASSERT_TRUE(g.ok()) << g.status();
+    ASSERT_EQ(g->tensor().handle(), x);
+    ASSERT_TRUE(g->tensor().requires_grad());
+    ASSERT_TRUE(g->grad_defined());
+  }
+  EXPECT_EQ(NumTensors(s), 302);
+}
+
 TEST_F(ServiceTest, NoGradScopesAndDetach) {
   const std::string s = Open();
   const uint64_t x = Ones(s, {3}, 1);
