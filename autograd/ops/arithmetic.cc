@@ -197,6 +197,50 @@ absl::StatusOr<std::vector<Tensor>> PowBackward(const GradCall& g) {
   return Both(g, dself, dexp);
 }
 
+// d(self % other) = (grad, -grad floor(self / other)).
+absl::StatusOr<std::vector<Tensor>> RemainderBackward(const GradCall& g) {
+  Tensor dother;
+  if (HasOtherTensor(g)) {
+    TD_ASSIGN_OR_RETURN(Tensor q, grad::Op(g, "div", {g.inputs[0], g.inputs[1]},
+                                           {{"rounding_mode", std::string("floor")}}));
+    TD_ASSIGN_OR_RETURN(Tensor t, grad::Mul(g, g.grads[0], q));
+    TD_ASSIGN_OR_RETURN(dother, grad::Neg(g, t));
+  }
+  return Both(g, g.grads[0], dother);
+}
+
+// d maximum(a, b): grad goes to the larger operand, split in half on ties
+// (as PyTorch does); minimum the same with the smaller one.
+BackwardFn PickBackward(bool max) {
+  return [max](const GradCall& g) -> absl::StatusOr<std::vector<Tensor>> {
+    const Tensor &a = g.inputs[0], &b = g.inputs[1];
+    const device::DType dt = g.grads[0].dtype();
+    TD_ASSIGN_OR_RETURN(Tensor wins, grad::Op(g, max ? "gt" : "lt", {a, b}));
+    TD_ASSIGN_OR_RETURN(Tensor ties, grad::Op(g, "eq", {a, b}));
+    TD_ASSIGN_OR_RETURN(Tensor w, grad::Op(g, "to", {wins}, {{"dtype", dt}}));
+    TD_ASSIGN_OR_RETURN(Tensor t, grad::Op(g, "to", {ties}, {{"dtype", dt}}));
+    TD_ASSIGN_OR_RETURN(Tensor half, grad::Mul(g, t, 0.5));
+    TD_ASSIGN_OR_RETURN(Tensor share_a, grad::Op(g, "add", {w, half}));
+    TD_ASSIGN_OR_RETURN(Tensor share_b, grad::OneMinus(g, share_a));
+    TD_ASSIGN_OR_RETURN(Tensor da, grad::Mul(g, g.grads[0], share_a));
+    TD_ASSIGN_OR_RETURN(Tensor db, grad::Mul(g, g.grads[0], share_b));
+    return Both(g, da, db);
+  };
+}
+
+// d atan2(y, x) = (grad x / (x^2 + y^2), -grad y / (x^2 + y^2)).
+absl::StatusOr<std::vector<Tensor>> Atan2Backward(const GradCall& g) {
+  const Tensor &y = g.inputs[0], &x = g.inputs[1];
+  TD_ASSIGN_OR_RETURN(Tensor x2, grad::Mul(g, x, x));
+  TD_ASSIGN_OR_RETURN(Tensor y2, grad::Mul(g, y, y));
+  TD_ASSIGN_OR_RETURN(Tensor r2, grad::Op(g, "add", {x2, y2}));
+  TD_ASSIGN_OR_RETURN(Tensor k, grad::Div(g, g.grads[0], r2));
+  TD_ASSIGN_OR_RETURN(Tensor dy, grad::Mul(g, k, x));
+  TD_ASSIGN_OR_RETURN(Tensor kx, grad::Mul(g, k, y));
+  TD_ASSIGN_OR_RETURN(Tensor dx, grad::Neg(g, kx));
+  return Both(g, dy, dx);
+}
+
 TENSORD_REGISTER_OP(BinaryOpDef({.name = "add",
                                  .op = BinaryOp::kAdd,
                                  .doc = "self + alpha * other.",
@@ -234,7 +278,11 @@ TENSORD_REGISTER_OP(
 TENSORD_REGISTER_OP(BinaryOpDef({.name = "remainder",
                                  .op = BinaryOp::kRemainder,
                                  .doc = "self % other with the divisor's sign (Python's %).",
-                                 .bool_kernel = "remainder_cpu"}));
+                                 .bool_kernel = "remainder_cpu",
+                                 .derivative = Derivative{.grad_fn = "RemainderBackward0",
+                                                          .grad_fn_tensors = "RemainderBackward1",
+                                                          .backward = &RemainderBackward,
+                                                          .saves_inputs = true}}));
 TENSORD_REGISTER_OP(BinaryOpDef({.name = "pow",
                                  .op = BinaryOp::kPow,
                                  .doc = "self ** exponent (a tensor or a number).",
@@ -250,18 +298,26 @@ TENSORD_REGISTER_OP(BinaryOpDef({.name = "maximum",
                                  .op = BinaryOp::kMaximum,
                                  .doc = "Elementwise max of two tensors; NaN wins.",
                                  .scalar_other = false,
-                                 .inplace = false}));
+                                 .inplace = false,
+                                 .derivative = Derivative{.grad_fn = "MaximumBackward0",
+                                                          .backward = PickBackward(true),
+                                                          .saves_inputs = true}}));
 TENSORD_REGISTER_OP(BinaryOpDef({.name = "minimum",
                                  .op = BinaryOp::kMinimum,
                                  .doc = "Elementwise min of two tensors; NaN wins.",
                                  .scalar_other = false,
-                                 .inplace = false}));
+                                 .inplace = false,
+                                 .derivative = Derivative{.grad_fn = "MinimumBackward0",
+                                                          .backward = PickBackward(false),
+                                                          .saves_inputs = true}}));
 TENSORD_REGISTER_OP(BinaryOpDef(
     {.name = "atan2",
      .op = BinaryOp::kAtan2,
      .doc = "atan(self / other) in the quadrant of (other, self); integers give float32.",
      .compute = Compute::kFloat,
-     .scalar_other = false}));
+     .scalar_other = false,
+     .derivative = Derivative{
+         .grad_fn = "Atan2Backward0", .backward = &Atan2Backward, .saves_inputs = true}}));
 
 }  // namespace
 }  // namespace tensord::autograd::ops

@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "autograd/grad_ops.h"
 #include "autograd/ops/elementwise_helpers.h"
 #include "autograd/ops/op_helpers.h"
 #include "device/functional.h"
@@ -19,35 +20,35 @@ using device::Operand;
 using device::Tensor;
 
 TENSORD_REGISTER_OP(BinaryOpDef(
-    {.name = "eq", .op = BinaryOp::kEq, .doc = "self == other (bool).", .inplace = false}));
+    {.name = "eq", .op = BinaryOp::kEq, .doc = "self == other (bool).", .inplace = false, .not_differentiable = true}));
 TENSORD_REGISTER_OP(BinaryOpDef(
-    {.name = "ne", .op = BinaryOp::kNe, .doc = "self != other (bool).", .inplace = false}));
+    {.name = "ne", .op = BinaryOp::kNe, .doc = "self != other (bool).", .inplace = false, .not_differentiable = true}));
 TENSORD_REGISTER_OP(BinaryOpDef(
-    {.name = "lt", .op = BinaryOp::kLt, .doc = "self < other (bool).", .inplace = false}));
+    {.name = "lt", .op = BinaryOp::kLt, .doc = "self < other (bool).", .inplace = false, .not_differentiable = true}));
 TENSORD_REGISTER_OP(BinaryOpDef(
-    {.name = "le", .op = BinaryOp::kLe, .doc = "self <= other (bool).", .inplace = false}));
+    {.name = "le", .op = BinaryOp::kLe, .doc = "self <= other (bool).", .inplace = false, .not_differentiable = true}));
 TENSORD_REGISTER_OP(BinaryOpDef(
-    {.name = "gt", .op = BinaryOp::kGt, .doc = "self > other (bool).", .inplace = false}));
+    {.name = "gt", .op = BinaryOp::kGt, .doc = "self > other (bool).", .inplace = false, .not_differentiable = true}));
 TENSORD_REGISTER_OP(BinaryOpDef(
-    {.name = "ge", .op = BinaryOp::kGe, .doc = "self >= other (bool).", .inplace = false}));
+    {.name = "ge", .op = BinaryOp::kGe, .doc = "self >= other (bool).", .inplace = false, .not_differentiable = true}));
 TENSORD_REGISTER_OP(BinaryOpDef({.name = "logical_and",
                                  .op = BinaryOp::kLogicalAnd,
                                  .doc = "Both nonzero (bool).",
                                  .compute = Compute::kBool,
                                  .scalar_other = false,
-                                 .inplace = false}));
+                                 .inplace = false, .not_differentiable = true}));
 TENSORD_REGISTER_OP(BinaryOpDef({.name = "logical_or",
                                  .op = BinaryOp::kLogicalOr,
                                  .doc = "Either nonzero (bool).",
                                  .compute = Compute::kBool,
                                  .scalar_other = false,
-                                 .inplace = false}));
+                                 .inplace = false, .not_differentiable = true}));
 TENSORD_REGISTER_OP(BinaryOpDef({.name = "logical_xor",
                                  .op = BinaryOp::kLogicalXor,
                                  .doc = "Exactly one nonzero (bool).",
                                  .compute = Compute::kBool,
                                  .scalar_other = false,
-                                 .inplace = false}));
+                                 .inplace = false, .not_differentiable = true}));
 
 // torch.where(condition, self, other). self and other are each a tensor
 // input or a number attribute of that name; tensors fill, in order, the
@@ -71,6 +72,24 @@ absl::StatusOr<Tensor> Where(const OpCall& c) {
   return device::WhereTensor(c.ctx, c.inputs[0], self, other);
 }
 
+// d where(c, self, other) = (where(c, grad, 0), where(c, 0, grad)), each
+// for the operands that are tensors, summed to their shapes.
+absl::StatusOr<std::vector<Tensor>> WhereBackward(const GradCall& g) {
+  std::vector<Tensor> out(g.input_shapes.size());
+  const Tensor& cond = g.inputs[0];
+  size_t next = 1;
+  for (const char* name : {"self", "other"}) {
+    if (g.attrs.Has(name) || next >= g.input_shapes.size()) continue;
+    const size_t i = next++;
+    if (!g.needs_grad[i]) continue;
+    const bool is_self = std::string(name) == "self";
+    TD_ASSIGN_OR_RETURN(Tensor d, grad::Op(g, "where", {cond, g.grads[0]},
+                                           {{is_self ? "other" : "self", 0.0}}));
+    TD_ASSIGN_OR_RETURN(out[i], grad::SumTo(g, d, g.input_shapes[i]));
+  }
+  return out;
+}
+
 TENSORD_REGISTER_OP(OpDef{
     .name = "where",
     .doc = "self where condition (bool) is true, else other; all three broadcast and the "
@@ -81,6 +100,8 @@ TENSORD_REGISTER_OP(OpDef{
                          true)},
     .forward = Single(&Where),
     .supports_out = true,
+    .derivative = Derivative{
+        .grad_fn = "WhereBackward0", .backward = &WhereBackward, .saves_inputs = true},
 });
 
 }  // namespace

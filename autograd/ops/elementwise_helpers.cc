@@ -72,6 +72,7 @@ OpDef BinaryOpDef(BinarySpec spec) {
   const bool inplace = spec.inplace, out = spec.out;
   std::string name = spec.name, doc = std::move(spec.doc);
   std::optional<Derivative> derivative = std::move(spec.derivative);
+  const bool not_differentiable = spec.not_differentiable;
   return OpDef{
       .name = std::move(name),
       .doc = std::move(doc),
@@ -94,6 +95,7 @@ OpDef BinaryOpDef(BinarySpec spec) {
       .inplace_variant = inplace,
       .supports_out = out,
       .derivative = std::move(derivative),
+      .not_differentiable = not_differentiable,
   };
 }
 

@@ -62,6 +62,7 @@ struct BinarySpec {
   std::vector<AttrDef> attrs;  // read by body
   BinaryBody body = nullptr;
   std::optional<Derivative> derivative;
+  bool not_differentiable = false;  // bool results (comparisons, logical ops)
 };
 
 // The OpDef of a broadcasting binary op with PyTorch's type promotion.

@@ -45,6 +45,7 @@ struct UnarySpec {
   // Picks the primitive from the attributes (gelu's approximate); null: op.
   absl::StatusOr<UnaryOp> (*select)(const Attrs&) = nullptr;
   std::optional<Derivative> derivative;
+  bool not_differentiable = false;
 };
 
 OpDef UnaryOpDef(UnarySpec spec) {
@@ -52,6 +53,7 @@ OpDef UnaryOpDef(UnarySpec spec) {
   std::string name = spec.name, doc = std::move(spec.doc);
   std::vector<AttrDef> attrs = spec.attrs;
   std::optional<Derivative> derivative = std::move(spec.derivative);
+  const bool not_differentiable = spec.not_differentiable;
   return OpDef{
       .name = std::move(name),
       .doc = std::move(doc),
@@ -78,6 +80,7 @@ OpDef UnaryOpDef(UnarySpec spec) {
       .inplace_variant = inplace,
       .supports_out = out,
       .derivative = std::move(derivative),
+      .not_differentiable = not_differentiable,
   };
 }
 
@@ -135,6 +138,38 @@ absl::StatusOr<Tensor> ReluLocal(const GradCall& g, const Tensor&, const Tensor&
   return grad::Op(g, "to", {pos}, {{"dtype", y.dtype()}});
 }
 
+// Step functions (floor, ceil, round, sign): zero almost everywhere.
+absl::StatusOr<Tensor> ZeroLocal(const GradCall& g, const Tensor&, const Tensor&) {
+  return device::Full(g.ctx, g.input_shapes[0], device::Scalar(0.0), g.grads[0].dtype(),
+                      g.grads[0].device());
+}
+absl::StatusOr<Tensor> Expm1Local(const GradCall& g, const Tensor&, const Tensor& y) {
+  return grad::Op(g, "add", {y}, {{"other", 1.0}});
+}
+absl::StatusOr<Tensor> Log1pLocal(const GradCall& g, const Tensor& x, const Tensor&) {
+  TD_ASSIGN_OR_RETURN(Tensor x1, grad::Op(g, "add", {x}, {{"other", 1.0}}));
+  return grad::Op(g, "reciprocal", {x1});
+}
+// -y^3 / 2
+absl::StatusOr<Tensor> RsqrtLocal(const GradCall& g, const Tensor&, const Tensor& y) {
+  TD_ASSIGN_OR_RETURN(Tensor y2, grad::Mul(g, y, y));
+  TD_ASSIGN_OR_RETURN(Tensor y3, grad::Mul(g, y2, y));
+  return grad::Mul(g, y3, -0.5);
+}
+// -y^2
+absl::StatusOr<Tensor> ReciprocalLocal(const GradCall& g, const Tensor&, const Tensor& y) {
+  TD_ASSIGN_OR_RETURN(Tensor y2, grad::Mul(g, y, y));
+  return grad::Neg(g, y2);
+}
+// s (1 + x (1 - s)), s = sigmoid(x)
+absl::StatusOr<Tensor> SiluLocal(const GradCall& g, const Tensor& x, const Tensor&) {
+  TD_ASSIGN_OR_RETURN(Tensor s, grad::Op(g, "sigmoid", {x}));
+  TD_ASSIGN_OR_RETURN(Tensor one_minus, grad::OneMinus(g, s));
+  TD_ASSIGN_OR_RETURN(Tensor t, grad::Mul(g, x, one_minus));
+  TD_ASSIGN_OR_RETURN(Tensor t1, grad::Op(g, "add", {t}, {{"other", 1.0}}));
+  return grad::Mul(g, s, t1);
+}
+
 // PyTorch's refusal by a kernel that is not compiled for a dtype.
 std::string NotImplemented(absl::string_view kernel) {
   return absl::StrCat("\"", kernel, "\" not implemented for '$0'");
@@ -154,7 +189,8 @@ TENSORD_REGISTER_OP(UnaryOpDef({.name = "abs",
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "sign",
                                 .op = UnaryOp::kSign,
                                 .domain = Domain::kAny,
-                                .doc = "-1, 0 or 1 by the sign of self (0 for NaN)."}));
+                                .doc = "-1, 0 or 1 by the sign of self (0 for NaN).",
+                                .derivative = grad::Pointwise("SignBackward0", &ZeroLocal, false, false)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "exp",
                                 .op = UnaryOp::kExp,
                                 .domain = Domain::kPromoteFloat,
@@ -168,11 +204,13 @@ TENSORD_REGISTER_OP(UnaryOpDef({.name = "log",
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "log1p",
                                 .op = UnaryOp::kLog1p,
                                 .domain = Domain::kPromoteFloat,
-                                .doc = "log(1 + self), accurate near 0; integers give float32."}));
+                                .doc = "log(1 + self), accurate near 0; integers give float32.",
+                                .derivative = grad::Pointwise("Log1PBackward0", &Log1pLocal, true, false)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "expm1",
                                 .op = UnaryOp::kExpm1,
                                 .domain = Domain::kPromoteFloat,
-                                .doc = "exp(self) - 1, accurate near 0; integers give float32."}));
+                                .doc = "exp(self) - 1, accurate near 0; integers give float32.",
+                                .derivative = grad::Pointwise("Expm1Backward0", &Expm1Local, false, true)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "sqrt",
                                 .op = UnaryOp::kSqrt,
                                 .domain = Domain::kPromoteFloat,
@@ -181,11 +219,13 @@ TENSORD_REGISTER_OP(UnaryOpDef({.name = "sqrt",
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "rsqrt",
                                 .op = UnaryOp::kRsqrt,
                                 .domain = Domain::kPromoteFloat,
-                                .doc = "1 / sqrt(self); integers give float32."}));
+                                .doc = "1 / sqrt(self); integers give float32.",
+                                .derivative = grad::Pointwise("RsqrtBackward0", &RsqrtLocal, false, true)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "reciprocal",
                                 .op = UnaryOp::kReciprocal,
                                 .domain = Domain::kPromoteFloat,
-                                .doc = "1 / self; integers give float32."}));
+                                .doc = "1 / self; integers give float32.",
+                                .derivative = grad::Pointwise("ReciprocalBackward0", &ReciprocalLocal, false, true)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "sin",
                                 .op = UnaryOp::kSin,
                                 .domain = Domain::kPromoteFloat,
@@ -226,26 +266,31 @@ TENSORD_REGISTER_OP(UnaryOpDef({.name = "silu",
                                 .op = UnaryOp::kSilu,
                                 .domain = Domain::kFloatOnly,
                                 .doc = "self * sigmoid(self) (torch.nn.functional.silu).",
-                                .refusal = NotImplemented("silu_cpu")}));
+                                .refusal = NotImplemented("silu_cpu"),
+                                .derivative = grad::Pointwise("SiluBackward0", &SiluLocal, true, false)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "floor",
                                 .op = UnaryOp::kFloor,
                                 .domain = Domain::kNoBool,
                                 .doc = "Round toward -inf; integers are unchanged.",
-                                .refusal = NotImplemented("floor_vml_cpu")}));
+                                .refusal = NotImplemented("floor_vml_cpu"),
+                                .derivative = grad::Pointwise("FloorBackward0", &ZeroLocal, false, false)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "ceil",
                                 .op = UnaryOp::kCeil,
                                 .domain = Domain::kNoBool,
                                 .doc = "Round toward +inf; integers are unchanged.",
-                                .refusal = NotImplemented("ceil_vml_cpu")}));
+                                .refusal = NotImplemented("ceil_vml_cpu"),
+                                .derivative = grad::Pointwise("CeilBackward0", &ZeroLocal, false, false)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "round",
                                 .op = UnaryOp::kRound,
                                 .domain = Domain::kNoBool,
                                 .doc = "Round half to even; integers are unchanged.",
-                                .refusal = NotImplemented("round_vml_cpu")}));
+                                .refusal = NotImplemented("round_vml_cpu"),
+                                .derivative = grad::Pointwise("RoundBackward0", &ZeroLocal, false, false)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "logical_not",
                                 .op = UnaryOp::kLogicalNot,
                                 .domain = Domain::kTruth,
-                                .doc = "True where self is zero (bool result)."}));
+                                .doc = "True where self is zero (bool result).",
+                                .not_differentiable = true}));
 
 // ---- clamp ---------------------------------------------------------------------
 
@@ -289,6 +334,23 @@ absl::StatusOr<Tensor> Clamp(const OpCall& c) {
   return out;
 }
 
+// d clamp = grad where min <= self <= max (bounds given), else 0.
+absl::StatusOr<std::vector<Tensor>> ClampBackward(const GradCall& g) {
+  const Tensor& x = g.inputs[0];
+  TD_ASSIGN_OR_RETURN(Tensor keep, device::Full(g.ctx, x.shape(), device::Scalar(1.0),
+                                                g.grads[0].dtype(), x.device()));
+  for (const char* bound : {"min", "max"}) {
+    if (!g.attrs.Has(bound)) continue;
+    const bool lower = std::string(bound) == "min";
+    TD_ASSIGN_OR_RETURN(Tensor inside, grad::Op(g, lower ? "ge" : "le", {x},
+                                                {{"other", g.attrs.Scalar(bound).ToDouble()}}));
+    TD_ASSIGN_OR_RETURN(Tensor f, grad::Op(g, "to", {inside}, {{"dtype", g.grads[0].dtype()}}));
+    TD_ASSIGN_OR_RETURN(keep, grad::Mul(g, keep, f));
+  }
+  TD_ASSIGN_OR_RETURN(Tensor dx, grad::Mul(g, g.grads[0], keep));
+  return std::vector<Tensor>{dx};
+}
+
 TENSORD_REGISTER_OP(OpDef{
     .name = "clamp",
     .doc = "Limits self to [min, max]; min and max are optional numbers, at least one given.",
@@ -298,6 +360,8 @@ TENSORD_REGISTER_OP(OpDef{
     .forward = Single(&Clamp),
     .inplace_variant = true,
     .supports_out = true,
+    .derivative = Derivative{
+        .grad_fn = "ClampBackward1", .backward = &ClampBackward, .saves_inputs = true},
 });
 
 }  // namespace
