@@ -1,6 +1,7 @@
 #include "autograd/grad_ops.h"
 
 #include <utility>
+#include <variant>
 
 #include "autograd/dispatch.h"
 #include "device/status_macros.h"
@@ -42,21 +43,48 @@ absl::StatusOr<Tensor> SumTo(const GradCall& g, const Tensor& grad, const device
   return Op(g, "reshape", {t}, {{"size", std::vector<int64_t>(shape.begin(), shape.end())}});
 }
 
-absl::StatusOr<Tensor> ExpandReduced(const GradCall& g, const Tensor& grad) {
-  const device::Shape& in = g.input_shapes[0];
-  const int64_t rank = static_cast<int64_t>(in.size());
-  std::vector<bool> reduced(in.size(), !g.attrs.Has("dim") || g.attrs.Ints("dim").empty());
+std::vector<int64_t> ReducedDims(const GradCall& g) {
+  const int64_t rank = static_cast<int64_t>(g.input_shapes[0].size());
+  std::vector<int64_t> dims;
   if (g.attrs.Has("dim")) {
-    for (int64_t d : g.attrs.Ints("dim")) {
-      if (rank > 0) reduced[(d % rank + rank) % rank] = true;
+    if (std::holds_alternative<int64_t>(g.attrs.Get("dim"))) {
+      dims.push_back(g.attrs.Int("dim"));
+    } else {
+      dims = g.attrs.Ints("dim");
     }
   }
-  std::vector<int64_t> kept(in.begin(), in.end());
-  for (int64_t d = 0; d < rank; ++d) {
-    if (reduced[d]) kept[d] = 1;
+  if (dims.empty()) {
+    for (int64_t d = 0; d < rank; ++d) dims.push_back(d);
   }
-  TD_ASSIGN_OR_RETURN(Tensor k, Op(g, "reshape", {grad}, {{"size", kept}}));
+  for (int64_t& d : dims) d = rank == 0 ? 0 : (d % rank + rank) % rank;
+  return dims;
+}
+
+absl::StatusOr<Tensor> ExpandOver(const GradCall& g, const Tensor& grad,
+                                  std::vector<int64_t> dims, bool keepdim) {
+  const device::Shape& in = g.input_shapes[0];
+  const int64_t rank = static_cast<int64_t>(in.size());
+  if (dims.empty()) {
+    for (int64_t d = 0; d < rank; ++d) dims.push_back(d);
+  }
+  std::vector<int64_t> kept(in.begin(), in.end());
+  for (int64_t d : dims) {
+    if (rank > 0) kept[(d % rank + rank) % rank] = 1;
+  }
+  Tensor k = grad;
+  if (!keepdim || grad.shape() != device::Shape(kept.begin(), kept.end())) {
+    TD_ASSIGN_OR_RETURN(k, Op(g, "reshape", {grad}, {{"size", kept}}));
+  }
   return Op(g, "expand", {k}, {{"size", std::vector<int64_t>(in.begin(), in.end())}});
+}
+
+absl::StatusOr<Tensor> ExpandReduced(const GradCall& g, const Tensor& grad) {
+  const bool keepdim = g.attrs.Has("keepdim") && g.attrs.Bool("keepdim");
+  return ExpandOver(g, grad, ReducedDims(g), keepdim);
+}
+
+absl::StatusOr<Tensor> AsGradType(const GradCall& g, const Tensor& t) {
+  return Op(g, "to", {t}, {{"dtype", g.grads[0].dtype()}});
 }
 
 Derivative Pointwise(std::string grad_fn, LocalDerivative f, bool saves_inputs,

@@ -35,8 +35,17 @@ absl::StatusOr<Tensor> OneMinus(const GradCall& g, const Tensor& a);  // 1 - a
 absl::StatusOr<Tensor> SumTo(const GradCall& g, const Tensor& grad, const device::Shape& shape);
 
 // The gradient of a reduction over the `dim` attribute (every dim when
-// absent) with `keepdim`, broadcast back to the input's shape.
+// absent; one int or a list) with `keepdim`, broadcast back to the input's
+// shape.
 absl::StatusOr<Tensor> ExpandReduced(const GradCall& g, const Tensor& grad);
+// The same for an explicit set of dims (negative ones wrap; empty: all).
+absl::StatusOr<Tensor> ExpandOver(const GradCall& g, const Tensor& grad,
+                                  std::vector<int64_t> dims, bool keepdim);
+// The reduced dims of the call: the `dim` attribute (one int or a list),
+// or every dim; wrapped.
+std::vector<int64_t> ReducedDims(const GradCall& g);
+// t as float of the gradient's dtype (for masks).
+absl::StatusOr<Tensor> AsGradType(const GradCall& g, const Tensor& t);
 
 // The rule of an op whose gradient for input 0 is grad * f(input, output)
 // and which has one input: f gives the local derivative.

@@ -222,6 +222,125 @@ TENSORD_REGISTER_OP(OpDef{
 
 // ---- max, min, amax, amin, argmax, argmin ------------------------------------
 
+
+// ---- derivatives of the picking and statistical reductions --------------------
+
+// Gradient shared evenly among the elements equal to the picked value
+// (amax, amin, max/min over everything), as PyTorch does.
+absl::StatusOr<std::vector<Tensor>> EvenlyToPicked(const GradCall& g) {
+  const std::vector<int64_t> dims = grad::ReducedDims(g);
+  const bool keepdim = g.attrs.Has("keepdim") && g.attrs.Bool("keepdim");
+  TD_ASSIGN_OR_RETURN(Tensor y, grad::ExpandOver(g, g.outputs[0], dims, keepdim));
+  TD_ASSIGN_OR_RETURN(Tensor hit, grad::Op(g, "eq", {g.inputs[0], y}));
+  TD_ASSIGN_OR_RETURN(Tensor mask, grad::AsGradType(g, hit));
+  TD_ASSIGN_OR_RETURN(Tensor count, grad::Op(g, "sum", {mask}, {{"dim", dims}, {"keepdim", true}}));
+  TD_ASSIGN_OR_RETURN(Tensor count_full, grad::ExpandOver(g, count, dims, true));
+  TD_ASSIGN_OR_RETURN(Tensor gy, grad::ExpandOver(g, g.grads[0], dims, keepdim));
+  TD_ASSIGN_OR_RETURN(Tensor share, grad::Div(g, mask, count_full));
+  TD_ASSIGN_OR_RETURN(Tensor dx, grad::Mul(g, gy, share));
+  return std::vector<Tensor>{dx};
+}
+
+// max/min with dim: the gradient goes to the index each value came from.
+absl::StatusOr<std::vector<Tensor>> ToIndices(const GradCall& g) {
+  if (!g.attrs.Has("dim")) return EvenlyToPicked(g);
+  const std::vector<int64_t> dims = grad::ReducedDims(g);
+  const device::Shape& in = g.input_shapes[0];
+  std::vector<int64_t> kept(in.begin(), in.end());
+  if (!kept.empty()) kept[dims[0]] = 1;
+  TD_ASSIGN_OR_RETURN(Tensor gk, grad::Op(g, "reshape", {g.grads[0]}, {{"size", kept}}));
+  TD_ASSIGN_OR_RETURN(Tensor ik, grad::Op(g, "reshape", {g.outputs[1]}, {{"size", kept}}));
+  TD_ASSIGN_OR_RETURN(Tensor zeros, device::Full(g.ctx, in, Scalar(0.0), g.grads[0].dtype(),
+                                                 g.grads[0].device()));
+  TD_ASSIGN_OR_RETURN(Tensor dx, grad::Op(g, "scatter", {zeros, ik, gk},
+                                          {{"dim", dims.empty() ? int64_t{0} : dims[0]}}));
+  return std::vector<Tensor>{dx};
+}
+
+// var: grad 2 (x - mean) / (N - correction); std divides that by 2 std.
+BackwardFn VarStdBackward(bool take_sqrt) {
+  return [take_sqrt](const GradCall& g) -> absl::StatusOr<std::vector<Tensor>> {
+    const std::vector<int64_t> dims = grad::ReducedDims(g);
+    const bool keepdim = g.attrs.Bool("keepdim");
+    const Tensor& x = g.inputs[0];
+    const int64_t n = device::Numel(g.input_shapes[0]) / std::max<int64_t>(1, g.grads[0].numel());
+    const int64_t correction = g.attrs.Has("correction") ? g.attrs.Int("correction")
+                                                         : (g.attrs.Bool("unbiased") ? 1 : 0);
+    TD_ASSIGN_OR_RETURN(Tensor mean, grad::Op(g, "mean", {x}, {{"dim", dims}, {"keepdim", true}}));
+    TD_ASSIGN_OR_RETURN(Tensor dev, grad::Op(g, "sub", {x, mean}));
+    TD_ASSIGN_OR_RETURN(Tensor gy, grad::ExpandOver(g, g.grads[0], dims, keepdim));
+    double scale = 2.0 / static_cast<double>(n - correction);
+    Tensor local = dev;
+    if (take_sqrt) {
+      scale = 1.0 / static_cast<double>(n - correction);
+      TD_ASSIGN_OR_RETURN(Tensor sd, grad::ExpandOver(g, g.outputs[0], dims, keepdim));
+      TD_ASSIGN_OR_RETURN(local, grad::Div(g, dev, sd));
+    }
+    TD_ASSIGN_OR_RETURN(Tensor t, grad::Mul(g, gy, local));
+    TD_ASSIGN_OR_RETURN(Tensor dx, grad::Mul(g, t, scale));
+    return std::vector<Tensor>{dx};
+  };
+}
+
+// d ||x||_p: p = 2: x / norm; p = 1: sign(x); p = +-inf: sign(x) shared
+// among the extreme |x|; otherwise x |x|^(p-2) / norm^(p-1).
+absl::StatusOr<std::vector<Tensor>> NormBackward(const GradCall& g) {
+  const std::vector<int64_t> dims = grad::ReducedDims(g);
+  const bool keepdim = g.attrs.Bool("keepdim");
+  const double p = g.attrs.Float("p");
+  const Tensor& x = g.inputs[0];
+  TD_ASSIGN_OR_RETURN(Tensor gy, grad::ExpandOver(g, g.grads[0], dims, keepdim));
+  TD_ASSIGN_OR_RETURN(Tensor norm, grad::ExpandOver(g, g.outputs[0], dims, keepdim));
+  TD_ASSIGN_OR_RETURN(Tensor sign, grad::Op(g, "sign", {x}));
+  Tensor local;
+  if (p == 1.0) {
+    local = sign;
+  } else if (std::isinf(p)) {
+    TD_ASSIGN_OR_RETURN(Tensor ax, grad::Op(g, "abs", {x}));
+    TD_ASSIGN_OR_RETURN(Tensor hit, grad::Op(g, "eq", {ax, norm}));
+    TD_ASSIGN_OR_RETURN(Tensor mask, grad::AsGradType(g, hit));
+    TD_ASSIGN_OR_RETURN(Tensor count,
+                        grad::Op(g, "sum", {mask}, {{"dim", dims}, {"keepdim", true}}));
+    TD_ASSIGN_OR_RETURN(Tensor count_full, grad::ExpandOver(g, count, dims, true));
+    TD_ASSIGN_OR_RETURN(Tensor share, grad::Div(g, mask, count_full));
+    TD_ASSIGN_OR_RETURN(local, grad::Mul(g, sign, share));
+  } else if (p == 2.0) {
+    TD_ASSIGN_OR_RETURN(local, grad::Div(g, x, norm));
+  } else {
+    TD_ASSIGN_OR_RETURN(Tensor ax, grad::Op(g, "abs", {x}));
+    TD_ASSIGN_OR_RETURN(Tensor axp, grad::Op(g, "pow", {ax}, {{"exponent", p - 2}}));
+    TD_ASSIGN_OR_RETURN(Tensor num, grad::Mul(g, x, axp));
+    TD_ASSIGN_OR_RETURN(Tensor den, grad::Op(g, "pow", {norm}, {{"exponent", p - 1}}));
+    TD_ASSIGN_OR_RETURN(local, grad::Div(g, num, den));
+  }
+  TD_ASSIGN_OR_RETURN(Tensor dx, grad::Mul(g, gy, local));
+  return std::vector<Tensor>{dx};
+}
+
+// d logsumexp = grad exp(x - out).
+absl::StatusOr<std::vector<Tensor>> LogsumexpBackward(const GradCall& g) {
+  const std::vector<int64_t> dims = grad::ReducedDims(g);
+  const bool keepdim = g.attrs.Bool("keepdim");
+  TD_ASSIGN_OR_RETURN(Tensor out, grad::ExpandOver(g, g.outputs[0], dims, keepdim));
+  TD_ASSIGN_OR_RETURN(Tensor gy, grad::ExpandOver(g, g.grads[0], dims, keepdim));
+  TD_ASSIGN_OR_RETURN(Tensor d, grad::Op(g, "sub", {g.inputs[0], out}));
+  TD_ASSIGN_OR_RETURN(Tensor e, grad::Op(g, "exp", {d}));
+  TD_ASSIGN_OR_RETURN(Tensor dx, grad::Mul(g, gy, e));
+  return std::vector<Tensor>{dx};
+}
+
+// d cumsum along dim: the reversed cumulative sum of grad,
+// sum(grad) - cumsum(grad) + grad.
+absl::StatusOr<std::vector<Tensor>> CumsumBackward(const GradCall& g) {
+  const int64_t dim = g.attrs.Int("dim");
+  TD_ASSIGN_OR_RETURN(Tensor total, grad::Op(g, "sum", {g.grads[0]},
+                                             {{"dim", std::vector<int64_t>{dim}}, {"keepdim", true}}));
+  TD_ASSIGN_OR_RETURN(Tensor run, grad::Op(g, "cumsum", {g.grads[0]}, {{"dim", dim}}));
+  TD_ASSIGN_OR_RETURN(Tensor rest, grad::Op(g, "sub", {total, run}));
+  TD_ASSIGN_OR_RETURN(Tensor dx, grad::Op(g, "add", {rest, g.grads[0]}));
+  return std::vector<Tensor>{dx};
+}
+
 // torch.max(x) -> 0-dim value; torch.max(x, dim) -> (values, indices).
 ForwardFn MaxMin(ReduceOp op, const char* name) {
   return [op, name](const OpCall& c) -> absl::StatusOr<std::vector<Tensor>> {
@@ -250,6 +369,11 @@ OpDef MaxMinDef(const char* name, ReduceOp op, const char* what) {
       .attrs = {OneDimAttr(false), KeepdimAttr()},
       .forward = MaxMin(op, name),
       .num_outputs = 2,
+      .derivative = Derivative{.grad_fn = op == ReduceOp::kMax ? "MaxBackward1" : "MinBackward1",
+                               .grad_fn_dim = op == ReduceOp::kMax ? "MaxBackward0" : "MinBackward0",
+                               .backward = &ToIndices,
+                               .saves_inputs = true,
+                               .saves_outputs = true},
   };
 }
 TENSORD_REGISTER_OP(MaxMinDef("max", ReduceOp::kMax, "largest"));
@@ -270,6 +394,10 @@ OpDef AmaxDef(const char* name, ReduceOp op, const char* what) {
         return One(out);
       },
       .supports_out = true,
+      .derivative = Derivative{.grad_fn = op == ReduceOp::kMax ? "AmaxBackward0" : "AminBackward0",
+                               .backward = &EvenlyToPicked,
+                               .saves_inputs = true,
+                               .saves_outputs = true},
   };
 }
 TENSORD_REGISTER_OP(AmaxDef("amax", ReduceOp::kMax, "largest"));
@@ -306,6 +434,7 @@ OpDef ArgDef(const char* name, ReduceOp op, const char* what) {
         return One(out);
       },
       .supports_out = true,
+      .not_differentiable = true,
   };
 }
 TENSORD_REGISTER_OP(ArgDef("argmax", ReduceOp::kMax, "largest"));
@@ -359,6 +488,7 @@ TENSORD_REGISTER_OP(OpDef{
     .attrs = VarAttrs(),
     .forward = VarStd(false),
     .supports_out = true,
+    .derivative = Derivative{.grad_fn = "VarBackward0", .backward = VarStdBackward(false), .saves_inputs = true},
 });
 
 TENSORD_REGISTER_OP(OpDef{
@@ -368,6 +498,7 @@ TENSORD_REGISTER_OP(OpDef{
     .attrs = VarAttrs(),
     .forward = VarStd(true),
     .supports_out = true,
+    .derivative = Derivative{.grad_fn = "StdBackward0", .backward = VarStdBackward(true), .saves_inputs = true, .saves_outputs = true},
 });
 
 // ---- norm --------------------------------------------------------------------
@@ -427,6 +558,7 @@ TENSORD_REGISTER_OP(OpDef{
       return One(out);
     },
     .supports_out = true,
+    .derivative = Derivative{.grad_fn = "NormBackward1", .backward = &NormBackward, .saves_inputs = true, .saves_outputs = true},
 });
 
 // ---- logsumexp ---------------------------------------------------------------
@@ -466,6 +598,7 @@ TENSORD_REGISTER_OP(OpDef{
       return One(out);
     },
     .supports_out = true,
+    .derivative = Derivative{.grad_fn = "LogsumexpBackward0", .backward = &LogsumexpBackward, .saves_inputs = true, .saves_outputs = true},
 });
 
 // ---- all, any ----------------------------------------------------------------
@@ -491,6 +624,7 @@ TENSORD_REGISTER_OP(OpDef{
     .attrs = {DimsAttr(), KeepdimAttr()},
     .forward = AllAny(ReduceOp::kProd),
     .supports_out = true,
+    .not_differentiable = true,
 });
 
 TENSORD_REGISTER_OP(OpDef{
@@ -500,6 +634,7 @@ TENSORD_REGISTER_OP(OpDef{
     .attrs = {DimsAttr(), KeepdimAttr()},
     .forward = AllAny(ReduceOp::kSum),
     .supports_out = true,
+    .not_differentiable = true,
 });
 
 // ---- cumsum, cumprod ---------------------------------------------------------
@@ -519,6 +654,10 @@ OpDef CumDef(const char* name, ReduceOp op, const char* what) {
       },
       .inplace_variant = true,
       .supports_out = true,
+      .derivative = op == ReduceOp::kSum ? std::optional<Derivative>(Derivative{
+                                               .grad_fn = "CumsumBackward0",
+                                               .backward = &CumsumBackward})
+                                         : std::nullopt,
   };
 }
 TENSORD_REGISTER_OP(CumDef("cumsum", ReduceOp::kSum, "sum"));

@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "autograd/grad_ops.h"
 #include "autograd/ops/op_helpers.h"
 #include "device/backend.h"
 #include "device/functional.h"
@@ -66,6 +67,29 @@ ForwardFn Softmax(bool log, const char* name) {
   };
 }
 
+// d softmax = y (grad - sum(grad y)); d log_softmax = grad - exp(y) sum(grad),
+// sums along dim.
+BackwardFn SoftmaxBackward(bool log) {
+  return [log](const GradCall& g) -> absl::StatusOr<std::vector<Tensor>> {
+    const std::map<std::string, AttrValue> along = {
+        {"dim", std::vector<int64_t>{g.attrs.Int("dim")}}, {"keepdim", true}};
+    const Tensor& y = g.outputs[0];
+    Tensor dx;
+    if (log) {
+      TD_ASSIGN_OR_RETURN(Tensor s, grad::Op(g, "sum", {g.grads[0]}, along));
+      TD_ASSIGN_OR_RETURN(Tensor p, grad::Op(g, "exp", {y}));
+      TD_ASSIGN_OR_RETURN(Tensor ps, grad::Mul(g, p, s));
+      TD_ASSIGN_OR_RETURN(dx, grad::Op(g, "sub", {g.grads[0], ps}));
+    } else {
+      TD_ASSIGN_OR_RETURN(Tensor gy, grad::Mul(g, g.grads[0], y));
+      TD_ASSIGN_OR_RETURN(Tensor s, grad::Op(g, "sum", {gy}, along));
+      TD_ASSIGN_OR_RETURN(Tensor d, grad::Op(g, "sub", {g.grads[0], s}));
+      TD_ASSIGN_OR_RETURN(dx, grad::Mul(g, y, d));
+    }
+    return std::vector<Tensor>{dx};
+  };
+}
+
 OpDef SoftmaxDef(const char* name, bool log, const char* doc) {
   return OpDef{
       .name = name,
@@ -75,6 +99,9 @@ OpDef SoftmaxDef(const char* name, bool log, const char* doc) {
                 DTypeAttr("cast the input to this dtype first (needed for integer inputs)")},
       .forward = Softmax(log, name),
       .supports_out = true,
+      .derivative = Derivative{.grad_fn = log ? "LogSoftmaxBackward0" : "SoftmaxBackward0",
+                               .backward = SoftmaxBackward(log),
+                               .saves_outputs = true},
   };
 }
 

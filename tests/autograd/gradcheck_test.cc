@@ -3,6 +3,7 @@
 // match central finite differences of L = sum(op(x...) * w) for a fixed
 // random w. An op that gains a derivative without a case fails the suite.
 #include <cmath>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -86,6 +87,23 @@ const std::vector<GradCase>& Cases() {
       {"remainder", {{4}}, {{"other", 0.3}}, Domain::kPositive},
       {"where", {{2, 3}, {2, 3}, {3}}, {}, Domain::kAny, {{0, {{1, 0, 1, 0, 0, 1}, device::DType::kBool}}}},
       {"where", {{2, 3}, {2, 3}}, {{"other", 1.5}}, Domain::kAny, {{0, {{1, 0, 1, 0, 0, 1}, device::DType::kBool}}}},
+      {"amax", {{3, 4}}},
+      {"amax", {{3, 4}}, {{"dim", Dims{1}}, {"keepdim", true}}},
+      {"amin", {{3, 4}}, {{"dim", Dims{0}}}},
+      {"max", {{3, 4}}},
+      {"max", {{3, 4}}, {{"dim", int64_t{1}}}},
+      {"min", {{3, 4}}, {{"dim", int64_t{0}}, {"keepdim", true}}},
+      {"var", {{3, 4}}},
+      {"var", {{3, 4}}, {{"dim", Dims{1}}, {"unbiased", false}}},
+      {"std", {{3, 4}}, {{"dim", Dims{0}}, {"keepdim", true}}},
+      {"norm", {{3, 4}}},
+      {"norm", {{3, 4}}, {{"p", 1.0}, {"dim", Dims{1}}}, Domain::kAwayFromZero},
+      {"norm", {{3, 4}}, {{"p", std::numeric_limits<double>::infinity()}}},
+      {"norm", {{3, 4}}, {{"p", 3.0}, {"dim", Dims{0}}}},
+      {"logsumexp", {{3, 4}}, {{"dim", Dims{1}}}},
+      {"cumsum", {{3, 4}}, {{"dim", int64_t{1}}}},
+      {"softmax", {{3, 4}}, {{"dim", int64_t{1}}}},
+      {"log_softmax", {{3, 4}}, {{"dim", int64_t{0}}}},
   };
   return *cases;
 }
