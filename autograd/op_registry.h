@@ -63,6 +63,9 @@ struct Derivative {
   // The name when the `dim` attribute is given, where PyTorch names that
   // overload differently (sum: SumBackward1); empty: grad_fn.
   std::string grad_fn_dim;
+  // When set, picks the name from the inputs (matmul: DotBackward0 for two
+  // vectors, MvBackward0, MmBackward0, ...); overrides the fields above.
+  std::string (*grad_fn_for)(std::span<const device::Tensor> inputs) = nullptr;
   BackwardFn backward;
   bool saves_inputs = false;
   bool saves_outputs = false;

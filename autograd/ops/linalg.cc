@@ -2,6 +2,8 @@
 // rules), mm, bmm, mv, dot, outer and addmm. Every product goes through
 // device::Matmul (BLAS for float32/float64); shape, rank and dtype checks
 // and their messages follow PyTorch's.
+#include <map>
+#include <span>
 #include <string>
 
 #include "absl/status/status.h"
@@ -201,28 +203,88 @@ absl::StatusOr<Tensor> AddmmOp(const OpCall& c) {
   return device::BinaryOpTensor(c.ctx, device::BinaryOp::kAdd, scaled, product);
 }
 
-// d(a @ b) for 2-D operands = (grad @ b^T, a^T @ grad).
-absl::StatusOr<std::vector<Tensor>> MmBackward(const GradCall& g) {
-  std::vector<Tensor> out(2);
+// d(a @ b) for any operands matmul takes: vectors become a row (a) or a
+// column (b), the gradient gets those dims back, and each side is
+// grad @ b^T or a^T @ grad summed over broadcast batch dims.
+absl::StatusOr<std::vector<Tensor>> MatmulBackward(const GradCall& g) {
   const Tensor &a = g.inputs[0], &b = g.inputs[1];
-  if (a.dim() != 2 || b.dim() != 2) {
-    return absl::UnimplementedError(
-        "the derivative of matmul is implemented for 2-D operands only so far: reshape the "
-        "operands to matrices");
+  std::vector<Tensor> out(2);
+  TD_ASSIGN_OR_RETURN(Tensor a2, a.dim() == 1 ? grad::Op(g, "unsqueeze", {a}, {{"dim", int64_t{0}}})
+                                              : absl::StatusOr<Tensor>(a));
+  TD_ASSIGN_OR_RETURN(Tensor b2, b.dim() == 1 ? grad::Op(g, "unsqueeze", {b}, {{"dim", int64_t{1}}})
+                                              : absl::StatusOr<Tensor>(b));
+  // The column first: a 0-dim gradient (vector . vector) has no dim -2 yet.
+  Tensor g2 = g.grads[0];
+  if (b.dim() == 1) {
+    TD_ASSIGN_OR_RETURN(g2, grad::Op(g, "unsqueeze", {g2}, {{"dim", int64_t{-1}}}));
   }
+  if (a.dim() == 1) {
+    TD_ASSIGN_OR_RETURN(g2, grad::Op(g, "unsqueeze", {g2}, {{"dim", int64_t{-2}}}));
+  }
+  const std::map<std::string, AttrValue> last2 = {{"dim0", int64_t{-1}}, {"dim1", int64_t{-2}}};
   if (g.needs_grad[0]) {
-    TD_ASSIGN_OR_RETURN(Tensor bt, grad::Op(g, "t", {b}));
-    TD_ASSIGN_OR_RETURN(out[0], grad::Op(g, "mm", {g.grads[0], bt}));
+    TD_ASSIGN_OR_RETURN(Tensor bt, grad::Op(g, "transpose", {b2}, last2));
+    TD_ASSIGN_OR_RETURN(Tensor da, grad::Op(g, "matmul", {g2, bt}));
+    TD_ASSIGN_OR_RETURN(Tensor summed, grad::SumTo(g, da, a2.shape()));
+    TD_ASSIGN_OR_RETURN(out[0], grad::Op(g, "reshape", {summed},
+                                         {{"size", std::vector<int64_t>(a.shape().begin(),
+                                                                        a.shape().end())}}));
   }
   if (g.needs_grad[1]) {
-    TD_ASSIGN_OR_RETURN(Tensor at, grad::Op(g, "t", {a}));
-    TD_ASSIGN_OR_RETURN(out[1], grad::Op(g, "mm", {at, g.grads[0]}));
+    TD_ASSIGN_OR_RETURN(Tensor at, grad::Op(g, "transpose", {a2}, last2));
+    TD_ASSIGN_OR_RETURN(Tensor db, grad::Op(g, "matmul", {at, g2}));
+    TD_ASSIGN_OR_RETURN(Tensor summed, grad::SumTo(g, db, b2.shape()));
+    TD_ASSIGN_OR_RETURN(out[1], grad::Op(g, "reshape", {summed},
+                                         {{"size", std::vector<int64_t>(b.shape().begin(),
+                                                                        b.shape().end())}}));
   }
   return out;
 }
 
-Derivative MmDerivative() {
-  return Derivative{.grad_fn = "MmBackward0", .backward = &MmBackward, .saves_inputs = true};
+// PyTorch's node for torch.matmul by operand ranks.
+std::string MatmulName(std::span<const Tensor> in) {
+  const int64_t a = in[0].dim(), b = in[1].dim();
+  if (a == 1 && b == 1) return "DotBackward0";
+  if (a == 2 && b == 1) return "MvBackward0";
+  if (a == 2 && b == 2) return "MmBackward0";
+  return "UnsafeViewBackward0";
+}
+
+Derivative MatmulDerivative(std::string name) {
+  return Derivative{.grad_fn = std::move(name), .backward = &MatmulBackward, .saves_inputs = true};
+}
+
+// d outer(a, b) = (grad @ b, a @ grad).
+absl::StatusOr<std::vector<Tensor>> OuterBackward(const GradCall& g) {
+  std::vector<Tensor> out(2);
+  if (g.needs_grad[0]) {
+    TD_ASSIGN_OR_RETURN(out[0], grad::Op(g, "matmul", {g.grads[0], g.inputs[1]}));
+  }
+  if (g.needs_grad[1]) {
+    TD_ASSIGN_OR_RETURN(out[1], grad::Op(g, "matmul", {g.inputs[0], g.grads[0]}));
+  }
+  return out;
+}
+
+// d addmm(self, m1, m2) = (beta grad, alpha grad @ m2^T, alpha m1^T @ grad).
+absl::StatusOr<std::vector<Tensor>> AddmmBackward(const GradCall& g) {
+  const double beta = g.attrs.Scalar("beta").ToDouble(), alpha = g.attrs.Scalar("alpha").ToDouble();
+  std::vector<Tensor> out(3);
+  if (g.needs_grad[0]) {
+    TD_ASSIGN_OR_RETURN(Tensor d, grad::Mul(g, g.grads[0], beta));
+    TD_ASSIGN_OR_RETURN(out[0], grad::SumTo(g, d, g.input_shapes[0]));
+  }
+  if (g.needs_grad[1]) {
+    TD_ASSIGN_OR_RETURN(Tensor m2t, grad::Op(g, "t", {g.inputs[2]}));
+    TD_ASSIGN_OR_RETURN(Tensor d, grad::Op(g, "mm", {g.grads[0], m2t}));
+    TD_ASSIGN_OR_RETURN(out[1], grad::Mul(g, d, alpha));
+  }
+  if (g.needs_grad[2]) {
+    TD_ASSIGN_OR_RETURN(Tensor m1t, grad::Op(g, "t", {g.inputs[1]}));
+    TD_ASSIGN_OR_RETURN(Tensor d, grad::Op(g, "mm", {m1t, g.grads[0]}));
+    TD_ASSIGN_OR_RETURN(out[2], grad::Mul(g, d, alpha));
+  }
+  return out;
 }
 
 TENSORD_REGISTER_OP(OpDef{
@@ -233,7 +295,8 @@ TENSORD_REGISTER_OP(OpDef{
     .inputs = {"self", "other"},
     .forward = Binary(MatmulOp),
     .supports_out = true,
-    .derivative = MmDerivative(),
+    .derivative =
+        Derivative{.grad_fn_for = &MatmulName, .backward = &MatmulBackward, .saves_inputs = true},
 });
 
 TENSORD_REGISTER_OP(OpDef{
@@ -242,7 +305,7 @@ TENSORD_REGISTER_OP(OpDef{
     .inputs = {"self", "mat2"},
     .forward = Binary(MmOp),
     .supports_out = true,
-    .derivative = MmDerivative(),
+    .derivative = MatmulDerivative("MmBackward0"),
 });
 
 TENSORD_REGISTER_OP(OpDef{
@@ -252,6 +315,7 @@ TENSORD_REGISTER_OP(OpDef{
     .inputs = {"self", "mat2"},
     .forward = Binary(BmmOp),
     .supports_out = true,
+    .derivative = MatmulDerivative("BmmBackward0"),
 });
 
 TENSORD_REGISTER_OP(OpDef{
@@ -261,6 +325,7 @@ TENSORD_REGISTER_OP(OpDef{
     .inputs = {"self", "vec"},
     .forward = Binary(MvOp),
     .supports_out = true,
+    .derivative = MatmulDerivative("MvBackward0"),
 });
 
 TENSORD_REGISTER_OP(OpDef{
@@ -270,6 +335,7 @@ TENSORD_REGISTER_OP(OpDef{
     .inputs = {"self", "other"},
     .forward = Binary(DotOp),
     .supports_out = true,
+    .derivative = MatmulDerivative("DotBackward0"),
 });
 
 TENSORD_REGISTER_OP(OpDef{
@@ -279,6 +345,7 @@ TENSORD_REGISTER_OP(OpDef{
     .inputs = {"self", "vec2"},
     .forward = Binary(OuterOp),
     .supports_out = true,
+    .derivative = Derivative{.grad_fn = "MulBackward0", .backward = &OuterBackward, .saves_inputs = true},
 });
 
 TENSORD_REGISTER_OP(OpDef{
@@ -293,6 +360,7 @@ TENSORD_REGISTER_OP(OpDef{
     .forward = Single(AddmmOp),
     .inplace_variant = true,
     .supports_out = true,
+    .derivative = Derivative{.grad_fn = "AddmmBackward0", .backward = &AddmmBackward, .saves_inputs = true},
 });
 
 }  // namespace
