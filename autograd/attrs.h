@@ -45,6 +45,8 @@ class Attrs {
   bool Has(const std::string& name) const { return values_.contains(name); }
   // The raw value (for attributes that may hold one int or a list).
   const AttrValue& Get(const std::string& name) const { return values_.at(name); }
+  // Every bound value, defaults included (to call the op again).
+  const std::map<std::string, AttrValue>& values() const { return values_; }
   int64_t Int(const std::string& name) const { return std::get<int64_t>(values_.at(name)); }
   double Float(const std::string& name) const { return std::get<double>(values_.at(name)); }
   bool Bool(const std::string& name) const { return std::get<bool>(values_.at(name)); }

@@ -131,7 +131,7 @@ absl::StatusOr<CallResult> Call(const device::Context& ctx, absl::string_view na
   if (!op->inplace_of.empty()) {
     TD_ASSIGN_OR_RETURN(fwd, OpRegistry::Global().Find(op->inplace_of));
   }
-  const bool writes_self = !op->inplace_of.empty() || op->kind == OpKind::kWritesSelf;
+  const bool writes_self = !op->inplace_of.empty() || op->kind != OpKind::kFunctional;
   const bool wants_grad = grad_enabled && AnyRequiresGrad(inputs);
   const bool record = wants_grad && fwd->derivative.has_value() && !fwd->not_differentiable;
   if (wants_grad) {
@@ -227,7 +227,7 @@ absl::StatusOr<CallResult> Call(const device::Context& ctx, absl::string_view na
         v.meta = std::make_shared<AutogradMeta>();
       }
       v.meta->requires_grad = true;
-      v.meta->is_view = fwd->is_view;
+      v.meta->is_view = fwd->is_view && fwd->kind == OpKind::kFunctional;
       v.meta->grad_fn = node;
       v.meta->output_nr = static_cast<int>(j);
       v.meta->retains_grad = false;

@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "autograd/dispatch.h"
+#include "device/functional.h"
 #include "device/status_macros.h"
 
 namespace tensord::autograd::grad {
@@ -12,6 +13,31 @@ absl::StatusOr<Tensor> Op(const GradCall& g, absl::string_view op, std::vector<T
                           const std::map<std::string, AttrValue>& attrs) {
   TD_ASSIGN_OR_RETURN(DispatchResult r, Dispatch(g.ctx, op, inputs, attrs));
   return r.outputs.at(0);
+}
+
+absl::StatusOr<std::vector<Tensor>> OpAll(const GradCall& g, absl::string_view op,
+                                          std::vector<Tensor> inputs,
+                                          const std::map<std::string, AttrValue>& attrs) {
+  TD_ASSIGN_OR_RETURN(DispatchResult r, Dispatch(g.ctx, op, inputs, attrs));
+  return std::move(r.outputs);
+}
+
+Derivative ViewDerivative(std::string grad_fn, std::string op) {
+  return Derivative{
+      .grad_fn = std::move(grad_fn),
+      .backward = [op = std::move(op)](const GradCall& g) -> absl::StatusOr<std::vector<Tensor>> {
+        TD_ASSIGN_OR_RETURN(Tensor dx, device::Full(g.ctx, g.input_shapes[0], device::Scalar(0.0),
+                                                    g.grads[0].dtype(), g.grads[0].device()));
+        TD_ASSIGN_OR_RETURN(std::vector<Tensor> views, OpAll(g, op, {dx}, g.attrs.values()));
+        for (size_t j = 0; j < views.size() && j < g.grads.size(); ++j) {
+          TD_ASSIGN_OR_RETURN(DispatchResult r,
+                              Dispatch(g.ctx, "copy_", std::vector<Tensor>{views[j], g.grads[j]}, {}));
+        }
+        std::vector<Tensor> out(g.input_shapes.size());
+        out[0] = dx;
+        return out;
+      },
+  };
 }
 
 absl::StatusOr<Tensor> Mul(const GradCall& g, const Tensor& a, const Tensor& b) {

@@ -47,6 +47,17 @@ std::vector<int64_t> ReducedDims(const GradCall& g);
 // t as float of the gradient's dtype (for masks).
 absl::StatusOr<Tensor> AsGradType(const GradCall& g, const Tensor& t);
 
+// Every output of op(inputs..., attrs).
+absl::StatusOr<std::vector<Tensor>> OpAll(const GradCall& g, absl::string_view op,
+                                          std::vector<Tensor> inputs,
+                                          const std::map<std::string, AttrValue>& attrs);
+
+// The rule of a view op whose outputs do not overlap (select, slice,
+// permute, split, ...): the op applied to zeros of the input's shape gives
+// views of it, each output's gradient is copied into its view, and the
+// zeros with those copies are the input's gradient.
+Derivative ViewDerivative(std::string grad_fn, std::string op);
+
 // The rule of an op whose gradient for input 0 is grad * f(input, output)
 // and which has one input: f gives the local derivative.
 using LocalDerivative = absl::StatusOr<Tensor> (*)(const GradCall& g, const Tensor& x,

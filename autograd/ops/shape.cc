@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "autograd/grad_ops.h"
 #include "autograd/ops/op_helpers.h"
 #include "device/backend.h"
 #include "device/functional.h"
@@ -53,6 +54,66 @@ absl::StatusOr<Tensor> Flatten(const device::Context& ctx, const Tensor& self, i
   return device::Reshape(ctx, self, shape);
 }
 
+// ---- derivatives -------------------------------------------------------------
+
+// d repeat: grad seen as [r0, s0, r1, s1, ...] (self padded with leading
+// 1s to the repeats' length), summed over the r dims.
+absl::StatusOr<std::vector<Tensor>> RepeatBackward(const GradCall& g) {
+  const std::vector<int64_t>& reps = g.attrs.Ints("repeats");
+  const device::Shape& in = g.input_shapes[0];
+  std::vector<int64_t> padded(reps.size() - in.size(), 1);
+  padded.insert(padded.end(), in.begin(), in.end());
+  std::vector<int64_t> split, reps_dims;
+  for (size_t i = 0; i < reps.size(); ++i) {
+    reps_dims.push_back(static_cast<int64_t>(split.size()));
+    split.push_back(reps[i]);
+    split.push_back(padded[i]);
+  }
+  TD_ASSIGN_OR_RETURN(Tensor t, grad::Op(g, "reshape", {g.grads[0]}, {{"size", split}}));
+  if (!reps_dims.empty()) {
+    TD_ASSIGN_OR_RETURN(t, grad::Op(g, "sum", {t}, {{"dim", reps_dims}}));
+  }
+  TD_ASSIGN_OR_RETURN(t, grad::Op(g, "reshape", {t},
+                                  {{"size", std::vector<int64_t>(in.begin(), in.end())}}));
+  return std::vector<Tensor>{t};
+}
+
+// d cat: each input's slice of grad along dim (1-D empty inputs, which cat
+// skips, get an empty gradient).
+absl::StatusOr<std::vector<Tensor>> CatBackward(const GradCall& g) {
+  const int64_t rank = g.grads[0].dim();
+  const int64_t dim = (g.attrs.Int("dim") % rank + rank) % rank;
+  std::vector<Tensor> out(g.input_shapes.size());
+  int64_t offset = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    const device::Shape& shape = g.input_shapes[i];
+    if (shape.size() == 1 && shape[0] == 0 && rank != 1) {
+      TD_ASSIGN_OR_RETURN(out[i], device::Full(g.ctx, shape, device::Scalar(0.0),
+                                               g.grads[0].dtype(), g.grads[0].device()));
+      continue;
+    }
+    const int64_t size = shape[dim];
+    if (g.needs_grad[i]) {
+      TD_ASSIGN_OR_RETURN(out[i], grad::Op(g, "narrow", {g.grads[0]},
+                                           {{"dim", dim}, {"start", offset}, {"length", size}}));
+    }
+    offset += size;
+  }
+  return out;
+}
+
+// d stack: each input's index along the new dim.
+absl::StatusOr<std::vector<Tensor>> StackBackward(const GradCall& g) {
+  std::vector<Tensor> out(g.input_shapes.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (!g.needs_grad[i]) continue;
+    TD_ASSIGN_OR_RETURN(out[i], grad::Op(g, "select", {g.grads[0]},
+                                         {{"dim", g.attrs.Int("dim")},
+                                          {"index", static_cast<int64_t>(i)}}));
+  }
+  return out;
+}
+
 TENSORD_REGISTER_OP(OpDef{
     .name = "flatten",
     .doc = "Merges dims start_dim..end_dim into one: a view when the data allows, else a copy "
@@ -63,6 +124,7 @@ TENSORD_REGISTER_OP(OpDef{
     .forward = Single([](const OpCall& c) {
       return Flatten(c.ctx, c.inputs[0], c.attrs.Int("start_dim"), c.attrs.Int("end_dim"));
     }),
+    .derivative = grad::ViewDerivative("ReshapeAliasBackward0", "flatten"),
 });
 
 absl::StatusOr<Tensor> Unflatten(const Tensor& self, int64_t dim,
@@ -98,6 +160,7 @@ TENSORD_REGISTER_OP(OpDef{
       return Unflatten(c.inputs[0], c.attrs.Int("dim"), c.attrs.Ints("sizes"));
     }),
     .is_view = true,
+    .derivative = grad::ViewDerivative("ViewBackward0", "unflatten"),
 });
 
 // ---- repeat ---------------------------------------------------------------------
@@ -151,6 +214,7 @@ TENSORD_REGISTER_OP(OpDef{
     .forward = Single([](const OpCall& c) {
       return Repeat(c.ctx, c.inputs[0], c.attrs.Ints("repeats"));
     }),
+    .derivative = Derivative{.grad_fn = "RepeatBackward0", .backward = &RepeatBackward},
 });
 
 // ---- cat / stack ----------------------------------------------------------------
@@ -243,6 +307,7 @@ TENSORD_REGISTER_OP(OpDef{
     .attrs = {DimAttr(0)},
     .forward = Single([](const OpCall& c) { return Cat(c.ctx, c.inputs, c.attrs.Int("dim")); }),
     .supports_out = true,
+    .derivative = Derivative{.grad_fn = "CatBackward0", .backward = &CatBackward},
 });
 
 TENSORD_REGISTER_OP(OpDef{
@@ -252,6 +317,7 @@ TENSORD_REGISTER_OP(OpDef{
     .attrs = {DimAttr(0, "where the new dim goes (negative counts from the end)")},
     .forward = Single([](const OpCall& c) { return Stack(c.ctx, c.inputs, c.attrs.Int("dim")); }),
     .supports_out = true,
+    .derivative = Derivative{.grad_fn = "StackBackward0", .backward = &StackBackward},
 });
 
 // ---- split / chunk ----------------------------------------------------------
@@ -336,6 +402,7 @@ TENSORD_REGISTER_OP(OpDef{
     .forward = Split,
     .is_view = true,
     .num_outputs = -1,
+    .derivative = grad::ViewDerivative("SplitBackward0", "split"),
 });
 
 // chunk of an empty dim returns `chunks` empty views; this bounds them.
@@ -376,6 +443,7 @@ TENSORD_REGISTER_OP(OpDef{
     .forward = Chunk,
     .is_view = true,
     .num_outputs = -1,
+    .derivative = grad::ViewDerivative("SplitBackward0", "chunk"),
 });
 
 }  // namespace

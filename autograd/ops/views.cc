@@ -33,6 +33,24 @@ OpDef ViewOp(std::string name, std::string doc, std::vector<AttrDef> attrs, Forw
 
 // ---- derivatives -------------------------------------------------------------
 
+// d expand = grad summed back over the broadcast dims.
+absl::StatusOr<std::vector<Tensor>> ExpandBackward(const GradCall& g) {
+  std::vector<Tensor> out(g.input_shapes.size());
+  TD_ASSIGN_OR_RETURN(out[0], grad::SumTo(g, g.grads[0], g.input_shapes[0]));
+  return out;
+}
+
+Derivative SqueezeDerivative() {
+  Derivative d = grad::ViewDerivative("SqueezeBackward0", "squeeze");
+  d.grad_fn_dim = "SqueezeBackward1";
+  return d;
+}
+
+// clone, contiguous: the gradient passes through.
+absl::StatusOr<std::vector<Tensor>> Identity(const GradCall& g) {
+  return std::vector<Tensor>{g.grads[0]};
+}
+
 // d view(x, shape) = grad viewed back in x's shape.
 absl::StatusOr<std::vector<Tensor>> ReshapeBackward(const GradCall& g) {
   const device::Shape& in = g.input_shapes[0];
@@ -87,7 +105,8 @@ TENSORD_REGISTER_OP(ViewOp("select", "Index `index` along `dim`, removing that d
                            {DimAttr(), IntAttr("index", std::nullopt, "position along dim")},
                            Single([](const OpCall& c) {
                              return c.inputs[0].Select(c.attrs.Int("dim"), c.attrs.Int("index"));
-                           })));
+                           }),
+    grad::ViewDerivative("SelectBackward0", "select")));
 
 TENSORD_REGISTER_OP(ViewOp(
     "slice", "Elements start:end:step along dim, as Python slices (negative bounds count from "
@@ -97,7 +116,8 @@ TENSORD_REGISTER_OP(ViewOp(
     Single([](const OpCall& c) {
       return c.inputs[0].Slice(c.attrs.Int("dim"), c.attrs.Int("start"), c.attrs.Int("end"),
                                c.attrs.Int("step"));
-    })));
+    }),
+    grad::ViewDerivative("SliceBackward0", "slice")));
 
 TENSORD_REGISTER_OP(ViewOp(
     "index", "Basic indexing as Python writes it inside x[...]: \":, 1\", \"1:3, ::2\", "
@@ -106,7 +126,8 @@ TENSORD_REGISTER_OP(ViewOp(
     Single([](const OpCall& c) -> absl::StatusOr<Tensor> {
       TD_ASSIGN_OR_RETURN(auto items, device::ParseIndex(c.attrs.String("spec")));
       return device::ApplyIndex(c.inputs[0], items);
-    })));
+    }),
+    grad::ViewDerivative("SliceBackward0", "index")));
 
 TENSORD_REGISTER_OP(OpDef{
     .name = "detach",
@@ -136,20 +157,23 @@ TENSORD_REGISTER_OP(OpDef{
     .forward = Single([](const OpCall& c) { return T(c.inputs[0]); }),
     .kind = OpKind::kRebindsSelf,
     .is_view = true,
+    .derivative = Derivative{.grad_fn = "TBackward1", .backward = &TBackward},
 });
 
 TENSORD_REGISTER_OP(ViewOp("permute", "Reorders dims.",
                            {{"dims", AttrType::kInts, std::nullopt, false, "the new order"}},
                            Single([](const OpCall& c) {
                              return c.inputs[0].Permute(c.attrs.Ints("dims"));
-                           })));
+                           }),
+    grad::ViewDerivative("PermuteBackward0", "permute")));
 
 TENSORD_REGISTER_OP(ViewOp("expand",
                            "Broadcasts size-1 dims to a larger size without copying (-1 keeps "
                            "a dim).",
                            {SizeAttr()}, Single([](const OpCall& c) {
                              return c.inputs[0].Expand(c.attrs.Ints("size"));
-                           })));
+                           }),
+    Derivative{.grad_fn = "ExpandBackward0", .backward = &ExpandBackward}));
 
 TENSORD_REGISTER_OP(OpDef{
     .name = "expand_as",
@@ -159,6 +183,7 @@ TENSORD_REGISTER_OP(OpDef{
       return c.inputs[0].Expand(c.inputs[1].shape());
     }),
     .is_view = true,
+    .derivative = Derivative{.grad_fn = "ExpandBackward0", .backward = &ExpandBackward},
 });
 
 // torch.narrow: `length` elements of dim from `start` (negative counts from
@@ -193,12 +218,14 @@ TENSORD_REGISTER_OP(ViewOp(
      IntAttr("length", std::nullopt, "number of elements, at least 0")},
     Single([](const OpCall& c) {
       return Narrow(c.inputs[0], c.attrs.Int("dim"), c.attrs.Int("start"), c.attrs.Int("length"));
-    })));
+    }),
+    grad::ViewDerivative("SliceBackward0", "narrow")));
 
 TENSORD_REGISTER_OP(ViewOp("unsqueeze", "Inserts a dim of size 1.", {DimAttr()},
                            Single([](const OpCall& c) {
                              return c.inputs[0].Unsqueeze(c.attrs.Int("dim"));
-                           })));
+                           }),
+    grad::ViewDerivative("UnsqueezeBackward0", "unsqueeze")));
 
 TENSORD_REGISTER_OP(ViewOp(
     "squeeze", "Removes dims of size 1 (only `dim` when given).",
@@ -210,13 +237,15 @@ TENSORD_REGISTER_OP(ViewOp(
         if (s != 1) shape.push_back(s);
       }
       return device::Reshape(c.ctx, c.inputs[0], shape);
-    })));
+    }),
+    SqueezeDerivative()));
 
 TENSORD_REGISTER_OP(OpDef{
     .name = "contiguous",
     .doc = "self if already contiguous in memory, else a contiguous copy.",
     .inputs = {"self"},
     .forward = Single([](const OpCall& c) { return device::Contiguous(c.ctx, c.inputs[0]); }),
+    .derivative = Derivative{.grad_fn = "CloneBackward0", .backward = &Identity},
 });
 
 TENSORD_REGISTER_OP(OpDef{
@@ -224,6 +253,7 @@ TENSORD_REGISTER_OP(OpDef{
     .doc = "A copy with its own storage.",
     .inputs = {"self"},
     .forward = Single([](const OpCall& c) { return device::Clone(c.ctx, c.inputs[0]); }),
+    .derivative = Derivative{.grad_fn = "CloneBackward0", .backward = &Identity},
 });
 
 }  // namespace

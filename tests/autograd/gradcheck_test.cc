@@ -32,6 +32,9 @@ struct GradCase {
   std::map<std::string, AttrValue> attrs;
   Domain values = Domain::kAny;
   std::map<size_t, Fixed> fixed;  // inputs by position that are not differentiated
+  // In-place ops: run on a copy of input 0 (x * 1, not a leaf), as a leaf
+  // that requires grad refuses in-place writes.
+  bool on_copy = false;
 };
 
 using Dims = std::vector<int64_t>;
@@ -115,6 +118,27 @@ const std::vector<GradCase>& Cases() {
       {"outer", {{3}, {2}}},
       {"addmm", {{2, 4}, {2, 3}, {3, 4}}, {{"beta", 0.5}, {"alpha", 2.0}}},
       {"addmm", {{4}, {2, 3}, {3, 4}}},
+      {"select", {{3, 4}}, {{"dim", int64_t{1}}, {"index", int64_t{-1}}}},
+      {"slice", {{5, 2}}, {{"dim", int64_t{0}}, {"start", int64_t{1}}, {"step", int64_t{2}}}},
+      {"index", {{3, 4}}, {{"spec", std::string("1:, ::2")}}},
+      {"permute", {{2, 3, 4}}, {{"dims", Dims{2, 0, 1}}}},
+      {"narrow", {{3, 4}}, {{"dim", int64_t{1}}, {"start", int64_t{1}}, {"length", int64_t{2}}}},
+      {"unsqueeze", {{3}}, {{"dim", int64_t{0}}}},
+      {"squeeze", {{3, 1, 2}}},
+      {"squeeze", {{3, 1, 2}}, {{"dim", int64_t{1}}}},
+      {"expand", {{3, 1}}, {{"size", Dims{2, 3, 4}}}},
+      {"expand_as", {{1, 4}, {3, 4}}, {}, Domain::kAny, {{1, {std::vector<double>(12, 0.0), device::DType::kFloat64}}}},
+      {"contiguous", {{3, 4}}},
+      {"clone", {{3, 4}}},
+      {"flatten", {{2, 3, 2}}, {{"start_dim", int64_t{1}}}},
+      {"unflatten", {{2, 6}}, {{"dim", int64_t{1}}, {"sizes", Dims{3, 2}}}},
+      {"repeat", {{2, 3}}, {{"repeats", Dims{2, 1, 3}}}},
+      {"cat", {{2, 3}, {1, 3}}, {{"dim", int64_t{0}}}},
+      {"cat", {{2, 3}, {2, 1}}, {{"dim", int64_t{-1}}}},
+      {"stack", {{2, 3}, {2, 3}}, {{"dim", int64_t{1}}}},
+      {"split", {{5, 2}}, {{"split_size", int64_t{2}}}},
+      {"chunk", {{2, 6}}, {{"chunks", int64_t{3}}, {"dim", int64_t{1}}}},
+      {.op = "t_", .shapes = {{2, 3}}, .on_copy = true},
   };
   return *cases;
 }
@@ -135,8 +159,8 @@ class GradCheck : public OpTest {
   }
 
   // L = sum(op(inputs) * w), computed without a graph.
-  double Loss(const GradCase& c, const std::vector<device::Tensor>& inputs,
-              const device::Tensor& w) {
+  double Loss(const GradCase& c, std::vector<device::Tensor> inputs, const device::Tensor& w) {
+    if (c.on_copy) inputs[0] = Run1("clone", {inputs[0]});
     device::Tensor out = Run1(c.op, inputs, c.attrs);
     return Values(Run1("sum", {Run1("mul", {out, w})}))[0];
   }
@@ -148,6 +172,7 @@ TEST_F(GradCheck, EveryDerivativeHasACase) {
   std::set<std::string> covered;
   for (const GradCase& c : Cases()) covered.insert(c.op);
   for (const OpDef* op : OpRegistry::Global().List()) {
+    // In-place variants run their functional op's rule.
     if (!op->derivative.has_value() || !op->inplace_of.empty()) continue;
     EXPECT_TRUE(covered.contains(op->name))
         << op->name << " has a backward rule but no gradcheck case: add one to Cases()";
@@ -175,7 +200,14 @@ TEST_F(GradCheck, AnalyticalGradientsMatchFiniteDifferences) {
       ASSERT_TRUE(SetRequiresGrad(v, true).ok());
       vars.push_back(v);
     }
-    absl::StatusOr<CallResult> r = Call(ctx_, c.op, vars, c.attrs, nullptr, true);
+    std::vector<Variable> call_inputs = vars;
+    if (c.on_copy) {
+      absl::StatusOr<CallResult> copy =
+          Call(ctx_, "mul", std::vector<Variable>{vars[0]}, {{"other", 1.0}}, nullptr, true);
+      ASSERT_TRUE(copy.ok()) << copy.status();
+      call_inputs[0] = copy->outputs[0];
+    }
+    absl::StatusOr<CallResult> r = Call(ctx_, c.op, call_inputs, c.attrs, nullptr, true);
     ASSERT_TRUE(r.ok()) << r.status();
     const Variable& out = r->outputs.at(0);
     ASSERT_TRUE(out.requires_grad());
