@@ -43,11 +43,20 @@ uint64_t NextSequence() {
 std::string TorchTensorName(const Tensor& t) {
   absl::string_view type = "Tensor";
   switch (t.dtype()) {
-    case device::DType::kFloat32: type = "FloatTensor"; break;
-    case device::DType::kFloat64: type = "DoubleTensor"; break;
-    case device::DType::kFloat16: type = "HalfTensor"; break;
-    case device::DType::kBFloat16: type = "BFloat16Tensor"; break;
-    default: break;
+    case device::DType::kFloat32:
+      type = "FloatTensor";
+      break;
+    case device::DType::kFloat64:
+      type = "DoubleTensor";
+      break;
+    case device::DType::kFloat16:
+      type = "HalfTensor";
+      break;
+    case device::DType::kBFloat16:
+      type = "BFloat16Tensor";
+      break;
+    default:
+      break;
   }
   return absl::StrCat("torch.", type, " ", device::ShapeToString(t.shape()));
 }
@@ -124,8 +133,8 @@ Variable Detach(const Variable& v) { return Variable{v.tensor, nullptr}; }
 
 absl::StatusOr<CallResult> Call(const device::Context& ctx, absl::string_view name,
                                 std::span<const Variable> inputs,
-                                const std::map<std::string, AttrValue>& attrs,
-                                const Variable* out, bool grad_enabled) {
+                                const std::map<std::string, AttrValue>& attrs, const Variable* out,
+                                bool grad_enabled) {
   TD_ASSIGN_OR_RETURN(const OpDef* op, OpRegistry::Global().Find(name));
   const OpDef* fwd = op;
   if (!op->inplace_of.empty()) {
@@ -146,14 +155,15 @@ absl::StatusOr<CallResult> Call(const device::Context& ctx, absl::string_view na
         return absl::InvalidArgumentError(kLeafInPlace);
       }
       if (inputs[0].meta != nullptr && inputs[0].meta->is_view) {
-        return absl::UnimplementedError(absl::StrCat(
-            op->name, ": in-place changes to a view of a tensor that requires grad are not "
-                      "supported yet: clone() the view first"));
+        return absl::UnimplementedError(
+            absl::StrCat(op->name,
+                         ": in-place changes to a view of a tensor that requires grad are not "
+                         "supported yet: clone() the view first"));
       }
       if (!record && !fwd->not_differentiable) {
-        return absl::UnimplementedError(absl::StrCat(
-            "the derivative for '", fwd->name,
-            "' is not implemented: run it under no_grad or on detach()ed inputs"));
+        return absl::UnimplementedError(
+            absl::StrCat("the derivative for '", fwd->name,
+                         "' is not implemented: run it under no_grad or on detach()ed inputs"));
       }
     }
   }
@@ -171,13 +181,12 @@ absl::StatusOr<CallResult> Call(const device::Context& ctx, absl::string_view na
 
   CallResult result;
   result.target = r.target;
-  const bool any_float = std::any_of(r.outputs.begin(), r.outputs.end(), [](const Tensor& t) {
-    return device::IsFloating(t.dtype());
-  });
+  const bool any_float = std::any_of(r.outputs.begin(), r.outputs.end(),
+                                     [](const Tensor& t) { return device::IsFloating(t.dtype()); });
   if (wants_grad && !record && !fwd->not_differentiable && any_float) {
-    return absl::UnimplementedError(absl::StrCat(
-        "the derivative for '", fwd->name,
-        "' is not implemented: run it under no_grad or on detach()ed inputs"));
+    return absl::UnimplementedError(
+        absl::StrCat("the derivative for '", fwd->name,
+                     "' is not implemented: run it under no_grad or on detach()ed inputs"));
   }
   if (!record || !any_float) {
     for (size_t i = 0; i < r.outputs.size(); ++i) {
@@ -316,8 +325,8 @@ absl::Status Backward(const device::Context& ctx, const Variable& root,
     std::vector<Tensor> grads = std::move(pending[n]);
     pending.erase(n);
     grads.resize(n->num_outputs);
-    const bool any = std::any_of(grads.begin(), grads.end(),
-                                 [](const Tensor& t) { return t.defined(); });
+    const bool any =
+        std::any_of(grads.begin(), grads.end(), [](const Tensor& t) { return t.defined(); });
     std::vector<Tensor> input_grads(n->next.size());
     if (n->derivative == nullptr) {  // AccumulateGrad
       std::shared_ptr<AutogradMeta> leaf = n->leaf.lock();
@@ -361,8 +370,7 @@ absl::Status Backward(const device::Context& ctx, const Variable& root,
       }
       absl::InlinedVector<bool, 8> needs(n->next.size());
       for (size_t i = 0; i < needs.size(); ++i) needs[i] = n->next[i].node != nullptr;
-      const GradCall call{ctx, n->attrs, n->input_shapes, n->input_dtypes, ins, outs, grads,
-                          needs};
+      const GradCall call{ctx, n->attrs, n->input_shapes, n->input_dtypes, ins, outs, grads, needs};
       absl::StatusOr<std::vector<Tensor>> got = n->derivative->backward(call);
       if (!got.ok()) {
         return absl::Status(got.status().code(),

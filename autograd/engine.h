@@ -32,8 +32,8 @@ struct CallResult {
 // requires grad refuses in-place writes, as in PyTorch.
 absl::StatusOr<CallResult> Call(const device::Context& ctx, absl::string_view op,
                                 std::span<const Variable> inputs,
-                                const std::map<std::string, AttrValue>& attrs,
-                                const Variable* out, bool grad_enabled);
+                                const std::map<std::string, AttrValue>& attrs, const Variable* out,
+                                bool grad_enabled);
 
 struct BackwardOptions {
   // The vector in the vector-Jacobian product; needed unless root has one

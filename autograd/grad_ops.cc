@@ -30,8 +30,9 @@ Derivative ViewDerivative(std::string grad_fn, std::string op) {
                                                     g.grads[0].dtype(), g.grads[0].device()));
         TD_ASSIGN_OR_RETURN(std::vector<Tensor> views, OpAll(g, op, {dx}, g.attrs.values()));
         for (size_t j = 0; j < views.size() && j < g.grads.size(); ++j) {
-          TD_ASSIGN_OR_RETURN(DispatchResult r,
-                              Dispatch(g.ctx, "copy_", std::vector<Tensor>{views[j], g.grads[j]}, {}));
+          TD_ASSIGN_OR_RETURN(
+              DispatchResult r,
+              Dispatch(g.ctx, "copy_", std::vector<Tensor>{views[j], g.grads[j]}, {}));
         }
         std::vector<Tensor> out(g.input_shapes.size());
         out[0] = dx;
@@ -86,8 +87,8 @@ std::vector<int64_t> ReducedDims(const GradCall& g) {
   return dims;
 }
 
-absl::StatusOr<Tensor> ExpandOver(const GradCall& g, const Tensor& grad,
-                                  std::vector<int64_t> dims, bool keepdim) {
+absl::StatusOr<Tensor> ExpandOver(const GradCall& g, const Tensor& grad, std::vector<int64_t> dims,
+                                  bool keepdim) {
   const device::Shape& in = g.input_shapes[0];
   const int64_t rank = static_cast<int64_t>(in.size());
   if (dims.empty()) {

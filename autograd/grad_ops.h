@@ -39,8 +39,8 @@ absl::StatusOr<Tensor> SumTo(const GradCall& g, const Tensor& grad, const device
 // shape.
 absl::StatusOr<Tensor> ExpandReduced(const GradCall& g, const Tensor& grad);
 // The same for an explicit set of dims (negative ones wrap; empty: all).
-absl::StatusOr<Tensor> ExpandOver(const GradCall& g, const Tensor& grad,
-                                  std::vector<int64_t> dims, bool keepdim);
+absl::StatusOr<Tensor> ExpandOver(const GradCall& g, const Tensor& grad, std::vector<int64_t> dims,
+                                  bool keepdim);
 // The reduced dims of the call: the `dim` attribute (one int or a list),
 // or every dim; wrapped.
 std::vector<int64_t> ReducedDims(const GradCall& g);
@@ -62,8 +62,7 @@ Derivative ViewDerivative(std::string grad_fn, std::string op);
 // and which has one input: f gives the local derivative.
 using LocalDerivative = absl::StatusOr<Tensor> (*)(const GradCall& g, const Tensor& x,
                                                    const Tensor& y);
-Derivative Pointwise(std::string grad_fn, LocalDerivative f, bool saves_inputs,
-                     bool saves_outputs);
+Derivative Pointwise(std::string grad_fn, LocalDerivative f, bool saves_inputs, bool saves_outputs);
 
 }  // namespace tensord::autograd::grad
 

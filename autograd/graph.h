@@ -34,7 +34,7 @@ struct SavedTensor {
 };
 
 struct Node {
-  std::string name;                   // "AddBackward0", "AccumulateGrad"
+  std::string name;                        // "AddBackward0", "AccumulateGrad"
   const Derivative* derivative = nullptr;  // null for AccumulateGrad
   Attrs attrs;
   std::vector<device::Shape> input_shapes;

@@ -124,9 +124,9 @@ struct OpRegistrar {
 
 #define TENSORD_OP_CONCAT_INNER_(a, b) a##b
 #define TENSORD_OP_CONCAT_(a, b) TENSORD_OP_CONCAT_INNER_(a, b)
-#define TENSORD_REGISTER_OP(...)                                                          \
-  static const ::tensord::autograd::OpRegistrar TENSORD_OP_CONCAT_(kOpRegistrar, __LINE__)( \
-      __VA_ARGS__)
+#define TENSORD_REGISTER_OP(...)                                                 \
+  static const ::tensord::autograd::OpRegistrar TENSORD_OP_CONCAT_(kOpRegistrar, \
+                                                                   __LINE__)(__VA_ARGS__)
 
 }  // namespace tensord::autograd
 

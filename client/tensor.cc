@@ -16,12 +16,23 @@ namespace tensord::client {
 Error::Error(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
 
 std::string Error::code_name() const {
-  static constexpr const char* kNames[] = {
-      "OK",        "CANCELLED",         "UNKNOWN",           "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",    "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",      "UNAVAILABLE",       "DATA_LOSS",
-      "UNAUTHENTICATED"};
+  static constexpr const char* kNames[] = {"OK",
+                                           "CANCELLED",
+                                           "UNKNOWN",
+                                           "INVALID_ARGUMENT",
+                                           "DEADLINE_EXCEEDED",
+                                           "NOT_FOUND",
+                                           "ALREADY_EXISTS",
+                                           "PERMISSION_DENIED",
+                                           "RESOURCE_EXHAUSTED",
+                                           "FAILED_PRECONDITION",
+                                           "ABORTED",
+                                           "OUT_OF_RANGE",
+                                           "UNIMPLEMENTED",
+                                           "INTERNAL",
+                                           "UNAVAILABLE",
+                                           "DATA_LOSS",
+                                           "UNAUTHENTICATED"};
   return code_ >= 0 && code_ <= 16 ? kNames[code_] : absl::StrCat("CODE_", code_);
 }
 
@@ -112,14 +123,22 @@ v1::TensorRef Ref(uint64_t handle) {
 
 std::string DTypeName(v1::DType d) {
   switch (d) {
-    case v1::FLOAT32: return "float32";
-    case v1::FLOAT64: return "float64";
-    case v1::INT64: return "int64";
-    case v1::INT32: return "int32";
-    case v1::BOOL: return "bool";
-    case v1::FLOAT16: return "float16";
-    case v1::BFLOAT16: return "bfloat16";
-    default: return "unknown";
+    case v1::FLOAT32:
+      return "float32";
+    case v1::FLOAT64:
+      return "float64";
+    case v1::INT64:
+      return "int64";
+    case v1::INT32:
+      return "int32";
+    case v1::BOOL:
+      return "bool";
+    case v1::FLOAT16:
+      return "float16";
+    case v1::BFLOAT16:
+      return "bfloat16";
+    default:
+      return "unknown";
   }
 }
 
@@ -138,16 +157,29 @@ HostTensor Decode(const v1::TensorMeta& meta, const std::string& raw) {
   for (int64_t s : h.shape) n *= s;
   for (int64_t i = 0; i < n; ++i) {
     switch (meta.dtype()) {
-      case v1::FLOAT32: h.floats.push_back(Load<float>(raw, i)); break;
-      case v1::FLOAT64: h.floats.push_back(Load<double>(raw, i)); break;
-      case v1::FLOAT16: h.floats.push_back(device::Half::ToFloat(Load<uint16_t>(raw, i))); break;
+      case v1::FLOAT32:
+        h.floats.push_back(Load<float>(raw, i));
+        break;
+      case v1::FLOAT64:
+        h.floats.push_back(Load<double>(raw, i));
+        break;
+      case v1::FLOAT16:
+        h.floats.push_back(device::Half::ToFloat(Load<uint16_t>(raw, i)));
+        break;
       case v1::BFLOAT16:
         h.floats.push_back(device::BFloat16::ToFloat(Load<uint16_t>(raw, i)));
         break;
-      case v1::INT64: h.ints.push_back(Load<int64_t>(raw, i)); break;
-      case v1::INT32: h.ints.push_back(Load<int32_t>(raw, i)); break;
-      case v1::BOOL: h.ints.push_back(Load<uint8_t>(raw, i) != 0); break;
-      default: throw Error(13, "the daemon sent a tensor of unknown dtype");
+      case v1::INT64:
+        h.ints.push_back(Load<int64_t>(raw, i));
+        break;
+      case v1::INT32:
+        h.ints.push_back(Load<int32_t>(raw, i));
+        break;
+      case v1::BOOL:
+        h.ints.push_back(Load<uint8_t>(raw, i) != 0);
+        break;
+      default:
+        throw Error(13, "the daemon sent a tensor of unknown dtype");
     }
   }
   return h;
@@ -186,8 +218,8 @@ Session Session::Open(const SessionConfig& config) {
     throw Error(s.error_code(), msg);
   }
   const bool close = config.close_on_exit.value_or(config.name.empty());
-  return Session(std::make_shared<SessionState>(std::move(stub), resp.session_id(),
-                                                resp.attached(), resp.default_device(), close));
+  return Session(std::make_shared<SessionState>(std::move(stub), resp.session_id(), resp.attached(),
+                                                resp.default_device(), close));
 }
 
 const std::string& Session::id() const { return state_->id; }
@@ -229,8 +261,7 @@ std::vector<Tensor> Session::ExecAll(const std::string& op,
     // Named results belong to their name; results written into an existing
     // tensor (in-place, out=) belong to that tensor's handle.
     h->owned = meta.name().empty() &&
-               (inputs.empty() || !inputs[0].has_handle() ||
-                inputs[0].handle() != meta.handle()) &&
+               (inputs.empty() || !inputs[0].has_handle() || inputs[0].handle() != meta.handle()) &&
                (out == nullptr || !out->has_handle() || out->handle() != meta.handle());
     results.push_back(Tensor(h));
   }
@@ -345,11 +376,11 @@ Tensor Session::randn(std::vector<int64_t> shape, const Options& o) const {
 }
 Tensor Session::arange(Scalar end, const Options& o) const { return arange(0, end, 1, o); }
 Tensor Session::arange(Scalar start, Scalar end, Scalar step, const Options& o) const {
-  return WithGrad(Exec("arange", {},
-                       FactoryAttrs(nullptr, o, {{"start", start.attr()},
-                                                 {"end", end.attr()},
-                                                 {"step", step.attr()}})),
-                  o);
+  return WithGrad(
+      Exec("arange", {},
+           FactoryAttrs(nullptr, o,
+                        {{"start", start.attr()}, {"end", end.attr()}, {"step", step.attr()}})),
+      o);
 }
 
 Tensor Session::tensor(const std::string& literal, const Options& o,
@@ -362,10 +393,10 @@ Tensor Session::tensor(const std::string& literal, const Options& o,
     v1::DType d;
     std::string name = o.dtype.rfind("torch.", 0) == 0 ? o.dtype.substr(6) : o.dtype;
     static const std::map<std::string, v1::DType> kNames = {
-        {"float32", v1::FLOAT32}, {"float", v1::FLOAT32},     {"float64", v1::FLOAT64},
-        {"double", v1::FLOAT64},  {"int64", v1::INT64},       {"long", v1::INT64},
-        {"int32", v1::INT32},     {"int", v1::INT32},         {"bool", v1::BOOL},
-        {"float16", v1::FLOAT16}, {"half", v1::FLOAT16},      {"bfloat16", v1::BFLOAT16}};
+        {"float32", v1::FLOAT32}, {"float", v1::FLOAT32}, {"float64", v1::FLOAT64},
+        {"double", v1::FLOAT64},  {"int64", v1::INT64},   {"long", v1::INT64},
+        {"int32", v1::INT32},     {"int", v1::INT32},     {"bool", v1::BOOL},
+        {"float16", v1::FLOAT16}, {"half", v1::FLOAT16},  {"bfloat16", v1::BFLOAT16}};
     auto it = kNames.find(name);
     if (it == kNames.end()) throw Error(3, absl::StrCat("unknown dtype '", o.dtype, "'"));
     d = it->second;
@@ -388,8 +419,8 @@ Tensor Session::tensor(const std::vector<double>& values, std::vector<int64_t> s
   v1::TensorData* d = req.mutable_data();
   for (int64_t s : shape) d->add_shape(s);
   d->set_dtype(v1::FLOAT64);
-  d->set_raw(std::string(reinterpret_cast<const char*>(values.data()),
-                         values.size() * sizeof(double)));
+  d->set_raw(
+      std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(double)));
   req.set_device(o.device);
   req.set_requires_grad(o.requires_grad);
   v1::CreateTensorResponse resp = state_->Call(&v1::Tensord::Stub::CreateTensor, req);
@@ -534,14 +565,13 @@ std::optional<Tensor> Tensor::grad(const std::string& name) const {
 }
 
 void Tensor::set_grad(const std::optional<Tensor>& g) {
-  v1::AutogradResponse resp =
-      AutogradCall(state_->session, handle(), [&g](v1::AutogradRequest& r) {
-        if (g.has_value()) {
-          r.mutable_set_grad()->set_handle(g->handle());
-        } else {
-          r.set_clear_grad(true);
-        }
-      });
+  v1::AutogradResponse resp = AutogradCall(state_->session, handle(), [&g](v1::AutogradRequest& r) {
+    if (g.has_value()) {
+      r.mutable_set_grad()->set_handle(g->handle());
+    } else {
+      r.set_clear_grad(true);
+    }
+  });
   state_->meta = resp.tensor();
 }
 
@@ -572,8 +602,12 @@ Tensor& Tensor::InPlace(const std::string& op, std::vector<Tensor> others, const
   return *this;
 }
 
-Tensor Tensor::add(const Tensor& o, Scalar alpha) const { return Op("add", {o}, {{"alpha", alpha.attr()}}); }
-Tensor Tensor::sub(const Tensor& o, Scalar alpha) const { return Op("sub", {o}, {{"alpha", alpha.attr()}}); }
+Tensor Tensor::add(const Tensor& o, Scalar alpha) const {
+  return Op("add", {o}, {{"alpha", alpha.attr()}});
+}
+Tensor Tensor::sub(const Tensor& o, Scalar alpha) const {
+  return Op("sub", {o}, {{"alpha", alpha.attr()}});
+}
 Tensor Tensor::mul(const Tensor& o) const { return Op("mul", {o}); }
 Tensor Tensor::div(const Tensor& o) const { return Op("div", {o}); }
 Tensor Tensor::add(Scalar o) const { return Op("add", {}, {{"other", o.attr()}}); }
@@ -581,8 +615,12 @@ Tensor Tensor::sub(Scalar o) const { return Op("sub", {}, {{"other", o.attr()}})
 Tensor Tensor::mul(Scalar o) const { return Op("mul", {}, {{"other", o.attr()}}); }
 Tensor Tensor::div(Scalar o) const { return Op("div", {}, {{"other", o.attr()}}); }
 Tensor Tensor::neg() const { return Op("neg"); }
-Tensor& Tensor::add_(const Tensor& o, Scalar alpha) { return InPlace("add_", {o}, {{"alpha", alpha.attr()}}); }
-Tensor& Tensor::sub_(const Tensor& o, Scalar alpha) { return InPlace("sub_", {o}, {{"alpha", alpha.attr()}}); }
+Tensor& Tensor::add_(const Tensor& o, Scalar alpha) {
+  return InPlace("add_", {o}, {{"alpha", alpha.attr()}});
+}
+Tensor& Tensor::sub_(const Tensor& o, Scalar alpha) {
+  return InPlace("sub_", {o}, {{"alpha", alpha.attr()}});
+}
 Tensor& Tensor::mul_(const Tensor& o) { return InPlace("mul_", {o}, {}); }
 Tensor& Tensor::div_(const Tensor& o) { return InPlace("div_", {o}, {}); }
 Tensor& Tensor::add_(Scalar o) { return InPlace("add_", {}, {{"other", o.attr()}}); }

@@ -36,16 +36,16 @@ class Error : public std::runtime_error {
 // An op attribute value: a number, bool, string, list, or dtype.
 class Attr {
  public:
-  Attr(int v);                                  // NOLINT: implicit by design
-  Attr(int64_t v);                              // NOLINT
-  Attr(double v);                               // NOLINT
-  Attr(bool v);                                 // NOLINT
-  Attr(const char* v);                          // NOLINT
-  Attr(std::string v);                          // NOLINT
-  Attr(std::vector<int64_t> v);                 // NOLINT
-  Attr(std::initializer_list<int64_t> v);       // NOLINT
-  Attr(std::vector<double> v);                  // NOLINT
-  static Attr DType(const std::string& name);   // "float64", "torch.long", ...
+  Attr(int v);                                 // NOLINT: implicit by design
+  Attr(int64_t v);                             // NOLINT
+  Attr(double v);                              // NOLINT
+  Attr(bool v);                                // NOLINT
+  Attr(const char* v);                         // NOLINT
+  Attr(std::string v);                         // NOLINT
+  Attr(std::vector<int64_t> v);                // NOLINT
+  Attr(std::initializer_list<int64_t> v);      // NOLINT
+  Attr(std::vector<double> v);                 // NOLINT
+  static Attr DType(const std::string& name);  // "float64", "torch.long", ...
   const v1::AttrValue& proto() const { return value_; }
 
  private:
@@ -207,8 +207,8 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t);
 
 struct SessionConfig {
   std::string address = "127.0.0.1:50051";  // HOST:PORT, or unix:PATH
-  std::string name;          // named sessions persist and can be re-attached
-  int64_t lease_seconds = 0;  // 0: the daemon's default
+  std::string name;                         // named sessions persist and can be re-attached
+  int64_t lease_seconds = 0;                // 0: the daemon's default
   // Close the session on the daemon when the last Session/Tensor copy goes
   // away. Defaults to true for unnamed sessions, false for named ones.
   std::optional<bool> close_on_exit;
@@ -218,7 +218,9 @@ class Session {
  public:
   // Connects and opens (or re-attaches) a session. Throws Error.
   static Session Open(const SessionConfig& config);
-  static Session Open(const std::string& address) { return Open(SessionConfig{.address = address}); }
+  static Session Open(const std::string& address) {
+    return Open(SessionConfig{.address = address});
+  }
 
   const std::string& id() const;
   bool attached() const;  // re-attached an existing named session

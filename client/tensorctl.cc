@@ -94,8 +94,8 @@ const v1::OpSchema& FindOp(const std::vector<v1::OpSchema>& ops, const std::stri
   for (const auto& o : ops) {
     if (o.name() == name) return o;
   }
-  throw tc::Error(5, absl::StrCat("unknown op '", name,
-                                  "': `tensorctl ops` lists the ops this daemon has"));
+  throw tc::Error(
+      5, absl::StrCat("unknown op '", name, "': `tensorctl ops` lists the ops this daemon has"));
 }
 
 struct Cli {
@@ -140,8 +140,8 @@ void PrintSchema(const v1::OpSchema& op) {
 // Runs OP over ARGS (tensor names and NAME=VALUE attributes). Prints the
 // result when it is not kept under a name, or when `show` is set.
 void Exec(const Cli& cli, const std::string& op_name, const std::vector<std::string>& args,
-          const std::string& output, const std::string& out, bool show,
-          const tc::Attrs& extra = {}, bool no_grad = false) {
+          const std::string& output, const std::string& out, bool show, const tc::Attrs& extra = {},
+          bool no_grad = false) {
   tc::Session s = cli.Open();
   std::optional<tc::NoGradGuard> guard;
   if (no_grad) guard.emplace(s);
@@ -163,8 +163,8 @@ void Exec(const Cli& cli, const std::string& op_name, const std::vector<std::str
     if (schema == nullptr) {
       std::vector<std::string> names;
       for (const auto& a : op.attrs()) names.push_back(a.name());
-      Fail(absl::StrCat(op_name, " has no attribute '", key, "'; it takes: ",
-                        names.empty() ? "none" : absl::StrJoin(names, ", "),
+      Fail(absl::StrCat(op_name, " has no attribute '", key,
+                        "'; it takes: ", names.empty() ? "none" : absl::StrJoin(names, ", "),
                         " (see tensorctl help ", op_name, ")"));
     }
     attrs.insert_or_assign(key, ParseAttr(op_name, schema->type(), key, value));
@@ -200,9 +200,10 @@ int main(int argc, char** argv) {
   std::string c_name, c_kind, c_dtype, c_device, c_fill;
   std::vector<int64_t> c_size;
   bool c_show = false;
-  auto* create = app.add_subcommand(
-      "create", "NAME = torch.FACTORY(SIZE..., dtype=, device=), e.g. `create x zeros 5 3 "
-                "--dtype long`; FACTORY: empty zeros ones full rand randn");
+  auto* create =
+      app.add_subcommand("create",
+                         "NAME = torch.FACTORY(SIZE..., dtype=, device=), e.g. `create x zeros 5 3 "
+                         "--dtype long`; FACTORY: empty zeros ones full rand randn");
   create->add_option("name", c_name, "name of the new tensor")->required();
   create->add_option("factory", c_kind, "empty, zeros, ones, full, rand or randn")->required();
   create->add_option("size", c_size, "sizes of each dim");
@@ -214,8 +215,8 @@ int main(int argc, char** argv) {
   // tensor NAME LITERAL
   std::string t_name, t_literal, t_dtype;
   bool t_show = false, t_grad = false;
-  auto* tensor = app.add_subcommand(
-      "tensor", "NAME = torch.tensor(LITERAL), e.g. `tensor x \"[5.5, 3]\"`");
+  auto* tensor =
+      app.add_subcommand("tensor", "NAME = torch.tensor(LITERAL), e.g. `tensor x \"[5.5, 3]\"`");
   tensor->add_option("name", t_name, "name of the new tensor")->required();
   tensor->add_option("literal", t_literal, "nested Python list: \"[[1, 2], [3, 4]]\"")->required();
   tensor->add_option("--dtype", t_dtype, "element type (default: inferred as torch.tensor does)");
@@ -240,7 +241,6 @@ int main(int argc, char** argv) {
   exec->add_flag("--show", e_show, "print the result even when it is named");
   bool e_no_grad = false;
   exec->add_flag("--no-grad", e_no_grad, "run as under torch.no_grad(): record no graph");
-
 
   std::vector<std::string> names;
   auto* show = app.add_subcommand("show", "Print tensors as PyTorch prints them");
@@ -268,9 +268,10 @@ int main(int argc, char** argv) {
   // Autograd.
   std::string b_gradient;
   bool b_retain = false;
-  auto* backward = app.add_subcommand(
-      "backward", "NAME.backward(): gradients accumulate into the .grad of leaves "
-                  "(see `grad`); --gradient for a non-scalar NAME");
+  auto* backward =
+      app.add_subcommand("backward",
+                         "NAME.backward(): gradients accumulate into the .grad of leaves "
+                         "(see `grad`); --gradient for a non-scalar NAME");
   backward->add_option("name", one_name, "tensor name")->required();
   backward->add_option("--gradient", b_gradient, "the v of a vector-Jacobian product");
   backward->add_flag("--retain-graph", b_retain, "keep the graph for another backward");
@@ -292,9 +293,10 @@ int main(int argc, char** argv) {
   auto* zero_grad = app.add_subcommand("zero-grad", "NAME.grad = None for each tensor");
   zero_grad->add_option("names", names, "tensor names")->required();
   std::string mode;
-  auto* grad_mode = app.add_subcommand(
-      "grad-mode", "on: record graphs (the default); off: the whole session runs as under "
-                   "torch.no_grad()");
+  auto* grad_mode =
+      app.add_subcommand("grad-mode",
+                         "on: record graphs (the default); off: the whole session runs as under "
+                         "torch.no_grad()");
   grad_mode->add_option("mode", mode, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
 
   CLI11_PARSE(app, argc, argv);
@@ -355,14 +357,13 @@ int main(int argc, char** argv) {
                 << "\ndevice: " << m.device()
                 << "\nrequires_grad: " << (m.requires_grad() ? "True" : "False")
                 << "\ngrad_fn: " << (m.grad_fn().empty() ? "None" : m.grad_fn())
-                << "\nis_leaf: " << (m.is_leaf() ? "True" : "False")
-                << "\nnbytes: " << m.nbytes() << "\n";
+                << "\nis_leaf: " << (m.is_leaf() ? "True" : "False") << "\nnbytes: " << m.nbytes()
+                << "\n";
     } else if (ls->parsed()) {
       for (const auto& m : cli.Open().ListTensors()) {
         std::cout << (m.name().empty() ? absl::StrCat("#", m.handle()) : m.name()) << "\t"
                   << tc::FormatSize({m.shape().begin(), m.shape().end()}) << "\ttorch."
-                  << absl::AsciiStrToLower(v1::DType_Name(m.dtype())) << "\t" << m.device()
-                  << "\n";
+                  << absl::AsciiStrToLower(v1::DType_Name(m.dtype())) << "\t" << m.device() << "\n";
       }
     } else if (rm->parsed()) {
       std::vector<v1::TensorRef> refs;
@@ -372,8 +373,7 @@ int main(int argc, char** argv) {
       cli.Open().manual_seed(static_cast<uint64_t>(seed));
     } else if (ops->parsed()) {
       for (const auto& o : cli.Open().ListOps()) {
-        std::cout << o.name() << "(" << absl::StrJoin(o.inputs(), ", ") << ")\t" << o.doc()
-                  << "\n";
+        std::cout << o.name() << "(" << absl::StrJoin(o.inputs(), ", ") << ")\t" << o.doc() << "\n";
       }
     } else if (help->parsed()) {
       tc::Session s = cli.Open();

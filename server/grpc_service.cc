@@ -37,13 +37,11 @@ grpc::ServerUnaryReactor* GrpcService::Run(grpc::CallbackServerContext* ctx, con
   return reactor;
 }
 
-#define TENSORD_UNARY(Method, Call)                                                       \
-  grpc::ServerUnaryReactor* GrpcService::Method(grpc::CallbackServerContext* ctx,         \
-                                                const v1::Method##Request* req,           \
-                                                v1::Method##Response* resp) {             \
-    return Run(ctx, #Method, resp, [this, req](const std::string& principal) {            \
-      return Call;                                                                        \
-    });                                                                                   \
+#define TENSORD_UNARY(Method, Call)                                                             \
+  grpc::ServerUnaryReactor* GrpcService::Method(grpc::CallbackServerContext* ctx,               \
+                                                const v1::Method##Request* req,                 \
+                                                v1::Method##Response* resp) {                   \
+    return Run(ctx, #Method, resp, [this, req](const std::string& principal) { return Call; }); \
   }
 
 TENSORD_UNARY(OpenSession, service_->OpenSession(principal, *req))

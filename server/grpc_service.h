@@ -26,13 +26,11 @@ class GrpcService final : public v1::Tensord::CallbackService {
   grpc::ServerUnaryReactor* CreateTensor(grpc::CallbackServerContext* ctx,
                                          const v1::CreateTensorRequest* req,
                                          v1::CreateTensorResponse* resp) override;
-  grpc::ServerUnaryReactor* Execute(grpc::CallbackServerContext* ctx,
-                                    const v1::ExecuteRequest* req,
+  grpc::ServerUnaryReactor* Execute(grpc::CallbackServerContext* ctx, const v1::ExecuteRequest* req,
                                     v1::ExecuteResponse* resp) override;
   grpc::ServerUnaryReactor* Fetch(grpc::CallbackServerContext* ctx, const v1::FetchRequest* req,
                                   v1::FetchResponse* resp) override;
-  grpc::ServerUnaryReactor* Release(grpc::CallbackServerContext* ctx,
-                                    const v1::ReleaseRequest* req,
+  grpc::ServerUnaryReactor* Release(grpc::CallbackServerContext* ctx, const v1::ReleaseRequest* req,
                                     v1::ReleaseResponse* resp) override;
   grpc::ServerUnaryReactor* Describe(grpc::CallbackServerContext* ctx,
                                      const v1::DescribeRequest* req,
@@ -40,8 +38,7 @@ class GrpcService final : public v1::Tensord::CallbackService {
   grpc::ServerUnaryReactor* ListTensors(grpc::CallbackServerContext* ctx,
                                         const v1::ListTensorsRequest* req,
                                         v1::ListTensorsResponse* resp) override;
-  grpc::ServerUnaryReactor* ListOps(grpc::CallbackServerContext* ctx,
-                                    const v1::ListOpsRequest* req,
+  grpc::ServerUnaryReactor* ListOps(grpc::CallbackServerContext* ctx, const v1::ListOpsRequest* req,
                                     v1::ListOpsResponse* resp) override;
   grpc::ServerUnaryReactor* Backward(grpc::CallbackServerContext* ctx,
                                      const v1::BackwardRequest* req,

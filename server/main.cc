@@ -49,8 +49,7 @@ int main(int argc, char** argv) {
   app.add_option("--max_tensor_bytes", max_tensor_bytes,
                  "largest tensor one request may create, in bytes")
       ->capture_default_str();
-  app.add_option("--lease_seconds", lease_seconds,
-                 "default session lease; every call renews it")
+  app.add_option("--lease_seconds", lease_seconds, "default session lease; every call renews it")
       ->capture_default_str();
   app.add_option("--max_lease_seconds", max_lease_seconds, "longest lease a client may ask for")
       ->capture_default_str();
@@ -99,7 +98,8 @@ int main(int argc, char** argv) {
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<int64_t>(max_message_bytes, INT32_MAX)));
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(std::min<int64_t>(max_message_bytes, INT32_MAX)));
   builder.SetMaxSendMessageSize(static_cast<int>(std::min<int64_t>(max_message_bytes, INT32_MAX)));
   builder.RegisterService(&grpc_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();

@@ -30,16 +30,17 @@ absl::StatusOr<uint64_t> Session::Resolve(const v1::TensorRef& ref) const {
   switch (ref.ref_case()) {
     case v1::TensorRef::kHandle:
       if (tensors_.contains(ref.handle())) return ref.handle();
-      return absl::NotFoundError(absl::StrCat(
-          "unknown tensor handle ", ref.handle(),
-          " in this session: it was released, or belongs to another session"));
+      return absl::NotFoundError(
+          absl::StrCat("unknown tensor handle ", ref.handle(),
+                       " in this session: it was released, or belongs to another session"));
     case v1::TensorRef::kName: {
       auto it = names_.find(ref.name());
       if (it != names_.end()) return it->second;
       return absl::NotFoundError(absl::StrCat("no tensor named '", ref.name(),
                                               "' in this session: `tensorctl ls` lists them"));
     }
-    case v1::TensorRef::REF_NOT_SET: break;
+    case v1::TensorRef::REF_NOT_SET:
+      break;
   }
   return absl::InvalidArgumentError("tensor reference is empty: give a handle or a name");
 }

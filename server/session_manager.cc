@@ -1,6 +1,5 @@
 #include "server/session_manager.h"
 
-
 #include <random>
 #include <vector>
 
@@ -76,8 +75,7 @@ absl::StatusOr<std::shared_ptr<Session>> SessionManager::Get(const std::string& 
   return it->second;
 }
 
-absl::StatusOr<int64_t> SessionManager::Close(const std::string& principal,
-                                              const std::string& id) {
+absl::StatusOr<int64_t> SessionManager::Close(const std::string& principal, const std::string& id) {
   std::shared_ptr<Session> s;
   {
     absl::MutexLock lock(&mu_);

@@ -34,8 +34,7 @@ class SessionManager {
                               absl::Duration requested_lease);
   // NOT_FOUND for unknown, closed or expired sessions and for another
   // principal's session. Renews the lease.
-  absl::StatusOr<std::shared_ptr<Session>> Get(const std::string& principal,
-                                               const std::string& id);
+  absl::StatusOr<std::shared_ptr<Session>> Get(const std::string& principal, const std::string& id);
   // Returns the number of tensors released.
   absl::StatusOr<int64_t> Close(const std::string& principal, const std::string& id);
   // Drops expired sessions; returns how many.

@@ -58,19 +58,19 @@ absl::StatusOr<v1::CreateTensorResponse> TensorService::CreateTensor(
   device::Tensor t;
   switch (req.source_case()) {
     case v1::CreateTensorRequest::kLiteral: {
-      TD_ASSIGN_OR_RETURN(device::ParsedLiteral lit,
-                          device::ParseLiteral(req.literal(), dtype,
-                                               options_.max_literal_elements));
-      TD_ASSIGN_OR_RETURN(t, device::FromHost(ctx, lit.bytes.data(), lit.bytes.size(), lit.shape,
-                                              lit.dtype, dev));
+      TD_ASSIGN_OR_RETURN(
+          device::ParsedLiteral lit,
+          device::ParseLiteral(req.literal(), dtype, options_.max_literal_elements));
+      TD_ASSIGN_OR_RETURN(
+          t, device::FromHost(ctx, lit.bytes.data(), lit.bytes.size(), lit.shape, lit.dtype, dev));
       break;
     }
     case v1::CreateTensorRequest::kData: {
       const v1::TensorData& d = req.data();
       TD_ASSIGN_OR_RETURN(device::DType data_dtype, FromProto(d.dtype()));
       const std::vector<int64_t> shape(d.shape().begin(), d.shape().end());
-      TD_ASSIGN_OR_RETURN(t, device::FromHost(ctx, d.raw().data(), d.raw().size(), shape,
-                                              data_dtype, dev));
+      TD_ASSIGN_OR_RETURN(
+          t, device::FromHost(ctx, d.raw().data(), d.raw().size(), shape, data_dtype, dev));
       if (dtype.has_value()) {
         TD_ASSIGN_OR_RETURN(t, device::To(ctx, t, *dtype));
       }
@@ -82,8 +82,8 @@ absl::StatusOr<v1::CreateTensorResponse> TensorService::CreateTensor(
   }
   autograd::Variable v{t, nullptr};
   TD_RETURN_IF_ERROR(autograd::SetRequiresGrad(v, req.requires_grad()));
-  TD_ASSIGN_OR_RETURN(uint64_t handle, s->Bind(req.output(), TensorEntry{.tensor = v.tensor,
-                                                                         .meta = v.meta}));
+  TD_ASSIGN_OR_RETURN(uint64_t handle,
+                      s->Bind(req.output(), TensorEntry{.tensor = v.tensor, .meta = v.meta}));
   v1::CreateTensorResponse resp;
   TD_ASSIGN_OR_RETURN(TensorEntry * e, s->Find(handle));
   s->FillMeta(handle, *e, resp.mutable_tensor());
@@ -113,10 +113,10 @@ absl::StatusOr<v1::ExecuteResponse> TensorService::Execute(const std::string& pr
   for (const v1::OutputSpec& spec : req.outputs()) TD_RETURN_IF_ERROR(s->CheckBindable(spec));
 
   const device::Context ctx = ContextFor(*s);
-  TD_ASSIGN_OR_RETURN(autograd::CallResult result,
-                      autograd::Call(ctx, req.op(), inputs, attrs,
-                                     out_handle.has_value() ? &out_var : nullptr,
-                                     s->grad_enabled() && !req.no_grad()));
+  TD_ASSIGN_OR_RETURN(
+      autograd::CallResult result,
+      autograd::Call(ctx, req.op(), inputs, attrs, out_handle.has_value() ? &out_var : nullptr,
+                     s->grad_enabled() && !req.no_grad()));
   v1::ExecuteResponse resp;
   auto report = [&](uint64_t h) -> absl::Status {
     TD_ASSIGN_OR_RETURN(TensorEntry * e, s->Find(h));
@@ -258,8 +258,8 @@ absl::StatusOr<v1::AutogradResponse> TensorService::Autograd(const std::string& 
     case v1::AutogradRequest::kGetGrad:
       if (v.meta != nullptr && v.meta->grad.has_value()) {
         TD_RETURN_IF_ERROR(s->CheckBindable(req.get_grad()));
-        TD_ASSIGN_OR_RETURN(uint64_t g, s->Bind(req.get_grad(),
-                                                TensorEntry{.tensor = *v.meta->grad}));
+        TD_ASSIGN_OR_RETURN(uint64_t g,
+                            s->Bind(req.get_grad(), TensorEntry{.tensor = *v.meta->grad}));
         TD_ASSIGN_OR_RETURN(TensorEntry * ge, s->Find(g));
         s->FillMeta(g, *ge, resp.mutable_grad());
         resp.set_grad_defined(true);

@@ -114,15 +114,13 @@ absl::StatusOr<Tensor> Pow(const OpCall& c, BinaryOp op, const Operand& exponent
   return device::BinaryOpTensor(c.ctx, op, c.inputs[0], exponent, dtype);
 }
 
-
 // ---- derivatives -------------------------------------------------------------
 
 // The second operand as a tensor the rules can compute with: input 1, or
 // the number in the `other` attribute as a 0-dim tensor.
 absl::StatusOr<Tensor> OtherOf(const GradCall& g, const std::string& name = "other") {
   if (g.inputs.size() > 1 && g.inputs[1].defined()) return g.inputs[1];
-  return device::ScalarTensor(g.ctx, g.attrs.Scalar(name), g.grads[0].dtype(),
-                              g.grads[0].device());
+  return device::ScalarTensor(g.ctx, g.attrs.Scalar(name), g.grads[0].dtype(), g.grads[0].device());
 }
 bool HasOtherTensor(const GradCall& g) { return g.input_shapes.size() > 1; }
 
@@ -173,8 +171,8 @@ absl::StatusOr<std::vector<Tensor>> DivBackward(const GradCall& g) {
   TD_ASSIGN_OR_RETURN(Tensor dself, grad::Div(g, g.grads[0], other));
   Tensor dother;
   if (HasOtherTensor(g)) {
-    TD_ASSIGN_OR_RETURN(Tensor q, grad::Div(g, dself, other));          // grad / other^2
-    TD_ASSIGN_OR_RETURN(Tensor p, grad::Mul(g, q, g.inputs[0]));        // grad self / other^2
+    TD_ASSIGN_OR_RETURN(Tensor q, grad::Div(g, dself, other));    // grad / other^2
+    TD_ASSIGN_OR_RETURN(Tensor p, grad::Mul(g, q, g.inputs[0]));  // grad self / other^2
     TD_ASSIGN_OR_RETURN(dother, grad::Neg(g, p));
   }
   return Both(g, dself, dother);
@@ -195,6 +193,13 @@ absl::StatusOr<std::vector<Tensor>> PowBackward(const GradCall& g) {
     TD_ASSIGN_OR_RETURN(dexp, grad::Mul(g, g.grads[0], t));
   }
   return Both(g, dself, dexp);
+}
+
+// floor_divide records a node but refuses backward, as PyTorch does.
+absl::StatusOr<std::vector<Tensor>> FloorDivideBackward(const GradCall&) {
+  return absl::UnimplementedError(
+      "derivative for aten::floor_divide is not implemented: detach() its inputs, or use "
+      "div(rounding_mode=\"floor\") on tensors that do not require grad");
 }
 
 // d(self % other) = (grad, -grad floor(self / other)).
@@ -270,11 +275,12 @@ TENSORD_REGISTER_OP(BinaryOpDef(
      .body = &Div,
      .derivative = Derivative{
          .grad_fn = "DivBackward0", .backward = &DivBackward, .saves_inputs = true}}));
-TENSORD_REGISTER_OP(
-    BinaryOpDef({.name = "floor_divide",
-                 .op = BinaryOp::kDivFloor,
-                 .doc = "self // other, rounded toward -inf; integers stay integers.",
-                 .bool_kernel = "div_floor_cpu"}));
+TENSORD_REGISTER_OP(BinaryOpDef(
+    {.name = "floor_divide",
+     .op = BinaryOp::kDivFloor,
+     .doc = "self // other, rounded toward -inf; integers stay integers.",
+     .bool_kernel = "div_floor_cpu",
+     .derivative = Derivative{.grad_fn = "NotImplemented", .backward = &FloorDivideBackward}}));
 TENSORD_REGISTER_OP(BinaryOpDef({.name = "remainder",
                                  .op = BinaryOp::kRemainder,
                                  .doc = "self % other with the divisor's sign (Python's %).",

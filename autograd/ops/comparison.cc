@@ -19,36 +19,57 @@ using device::BinaryOp;
 using device::Operand;
 using device::Tensor;
 
-TENSORD_REGISTER_OP(BinaryOpDef(
-    {.name = "eq", .op = BinaryOp::kEq, .doc = "self == other (bool).", .inplace = false, .not_differentiable = true}));
-TENSORD_REGISTER_OP(BinaryOpDef(
-    {.name = "ne", .op = BinaryOp::kNe, .doc = "self != other (bool).", .inplace = false, .not_differentiable = true}));
-TENSORD_REGISTER_OP(BinaryOpDef(
-    {.name = "lt", .op = BinaryOp::kLt, .doc = "self < other (bool).", .inplace = false, .not_differentiable = true}));
-TENSORD_REGISTER_OP(BinaryOpDef(
-    {.name = "le", .op = BinaryOp::kLe, .doc = "self <= other (bool).", .inplace = false, .not_differentiable = true}));
-TENSORD_REGISTER_OP(BinaryOpDef(
-    {.name = "gt", .op = BinaryOp::kGt, .doc = "self > other (bool).", .inplace = false, .not_differentiable = true}));
-TENSORD_REGISTER_OP(BinaryOpDef(
-    {.name = "ge", .op = BinaryOp::kGe, .doc = "self >= other (bool).", .inplace = false, .not_differentiable = true}));
+TENSORD_REGISTER_OP(BinaryOpDef({.name = "eq",
+                                 .op = BinaryOp::kEq,
+                                 .doc = "self == other (bool).",
+                                 .inplace = false,
+                                 .not_differentiable = true}));
+TENSORD_REGISTER_OP(BinaryOpDef({.name = "ne",
+                                 .op = BinaryOp::kNe,
+                                 .doc = "self != other (bool).",
+                                 .inplace = false,
+                                 .not_differentiable = true}));
+TENSORD_REGISTER_OP(BinaryOpDef({.name = "lt",
+                                 .op = BinaryOp::kLt,
+                                 .doc = "self < other (bool).",
+                                 .inplace = false,
+                                 .not_differentiable = true}));
+TENSORD_REGISTER_OP(BinaryOpDef({.name = "le",
+                                 .op = BinaryOp::kLe,
+                                 .doc = "self <= other (bool).",
+                                 .inplace = false,
+                                 .not_differentiable = true}));
+TENSORD_REGISTER_OP(BinaryOpDef({.name = "gt",
+                                 .op = BinaryOp::kGt,
+                                 .doc = "self > other (bool).",
+                                 .inplace = false,
+                                 .not_differentiable = true}));
+TENSORD_REGISTER_OP(BinaryOpDef({.name = "ge",
+                                 .op = BinaryOp::kGe,
+                                 .doc = "self >= other (bool).",
+                                 .inplace = false,
+                                 .not_differentiable = true}));
 TENSORD_REGISTER_OP(BinaryOpDef({.name = "logical_and",
                                  .op = BinaryOp::kLogicalAnd,
                                  .doc = "Both nonzero (bool).",
                                  .compute = Compute::kBool,
                                  .scalar_other = false,
-                                 .inplace = false, .not_differentiable = true}));
+                                 .inplace = false,
+                                 .not_differentiable = true}));
 TENSORD_REGISTER_OP(BinaryOpDef({.name = "logical_or",
                                  .op = BinaryOp::kLogicalOr,
                                  .doc = "Either nonzero (bool).",
                                  .compute = Compute::kBool,
                                  .scalar_other = false,
-                                 .inplace = false, .not_differentiable = true}));
+                                 .inplace = false,
+                                 .not_differentiable = true}));
 TENSORD_REGISTER_OP(BinaryOpDef({.name = "logical_xor",
                                  .op = BinaryOp::kLogicalXor,
                                  .doc = "Exactly one nonzero (bool).",
                                  .compute = Compute::kBool,
                                  .scalar_other = false,
-                                 .inplace = false, .not_differentiable = true}));
+                                 .inplace = false,
+                                 .not_differentiable = true}));
 
 // torch.where(condition, self, other). self and other are each a tensor
 // input or a number attribute of that name; tensors fill, in order, the
@@ -83,8 +104,8 @@ absl::StatusOr<std::vector<Tensor>> WhereBackward(const GradCall& g) {
     const size_t i = next++;
     if (!g.needs_grad[i]) continue;
     const bool is_self = std::string(name) == "self";
-    TD_ASSIGN_OR_RETURN(Tensor d, grad::Op(g, "where", {cond, g.grads[0]},
-                                           {{is_self ? "other" : "self", 0.0}}));
+    TD_ASSIGN_OR_RETURN(
+        Tensor d, grad::Op(g, "where", {cond, g.grads[0]}, {{is_self ? "other" : "self", 0.0}}));
     TD_ASSIGN_OR_RETURN(out[i], grad::SumTo(g, d, g.input_shapes[i]));
   }
   return out;
@@ -100,8 +121,9 @@ TENSORD_REGISTER_OP(OpDef{
                          true)},
     .forward = Single(&Where),
     .supports_out = true,
-    .derivative = Derivative{
-        .grad_fn = "WhereBackward0", .backward = &WhereBackward, .saves_inputs = true},
+    .derivative = Derivative{.grad_fn = "WhereBackward0",
+                             .backward = &WhereBackward,
+                             .saves_inputs = true},
 });
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "autograd/grad_ops.h"
 #include "autograd/ops/op_helpers.h"
 #include "device/backend.h"
 #include "device/functional.h"
@@ -62,6 +63,36 @@ absl::Status CheckNoPartialOverlap(const Tensor& dst, const Tensor& src) {
       "operation.");
 }
 
+// ---- derivatives -------------------------------------------------------------
+
+absl::StatusOr<Tensor> ZerosOfInput(const GradCall& g, size_t i) {
+  return device::Full(g.ctx, g.input_shapes[i], device::Scalar(0.0), g.input_dtypes[i],
+                      g.grads[0].device());
+}
+
+// to: the gradient passes through (the engine casts it back to the input's
+// dtype).
+absl::StatusOr<std::vector<Tensor>> ToBackward(const GradCall& g) {
+  return std::vector<Tensor>{g.grads[0]};
+}
+
+// self.copy_(src): self's old values are gone (zero gradient); src gets the
+// gradient, summed over the dims it was broadcast along.
+absl::StatusOr<std::vector<Tensor>> CopyBackward(const GradCall& g) {
+  std::vector<Tensor> out(2);
+  TD_ASSIGN_OR_RETURN(out[0], ZerosOfInput(g, 0));
+  if (g.needs_grad[1]) {
+    TD_ASSIGN_OR_RETURN(out[1], grad::SumTo(g, g.grads[0], g.input_shapes[1]));
+  }
+  return out;
+}
+
+// fill_, zero_: the old values are overwritten.
+absl::StatusOr<std::vector<Tensor>> OverwrittenBackward(const GradCall& g) {
+  TD_ASSIGN_OR_RETURN(Tensor z, ZerosOfInput(g, 0));
+  return std::vector<Tensor>{z};
+}
+
 TENSORD_REGISTER_OP(OpDef{
     .name = "to",
     .doc = "self converted to dtype and/or moved to device; self itself when nothing changes "
@@ -77,6 +108,7 @@ TENSORD_REGISTER_OP(OpDef{
       if (c.attrs.Bool("copy") && out.SharesStorageWith(self)) return device::Clone(c.ctx, self);
       return out;
     }),
+    .derivative = Derivative{.grad_fn = "ToCopyBackward0", .backward = &ToBackward},
 });
 
 TENSORD_REGISTER_OP(OpDef{
@@ -90,6 +122,7 @@ TENSORD_REGISTER_OP(OpDef{
       return c.inputs[0];
     }),
     .kind = OpKind::kWritesSelf,
+    .derivative = Derivative{.grad_fn = "CopyBackwards", .backward = &CopyBackward},
 });
 
 TENSORD_REGISTER_OP(OpDef{
@@ -104,6 +137,7 @@ TENSORD_REGISTER_OP(OpDef{
       return self;
     }),
     .kind = OpKind::kWritesSelf,
+    .derivative = Derivative{.grad_fn = "FillBackward2", .backward = &OverwrittenBackward},
 });
 
 TENSORD_REGISTER_OP(OpDef{
@@ -117,6 +151,7 @@ TENSORD_REGISTER_OP(OpDef{
       return self;
     }),
     .kind = OpKind::kWritesSelf,
+    .derivative = Derivative{.grad_fn = "ZeroBackward0", .backward = &OverwrittenBackward},
 });
 
 }  // namespace

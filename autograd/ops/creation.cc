@@ -33,9 +33,9 @@ DType FloatDefault(const OpCall&) { return device::kDefaultFloat; }
 
 absl::Status RequireFloating(DType dtype) {
   if (device::IsFloating(dtype)) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      "only implemented for floating-point dtypes, got ", device::DTypeName(dtype),
-      ": pass dtype=float32 or float64"));
+  return absl::InvalidArgumentError(absl::StrCat("only implemented for floating-point dtypes, got ",
+                                                 device::DTypeName(dtype),
+                                                 ": pass dtype=float32 or float64"));
 }
 
 absl::StatusOr<std::vector<Tensor>> Make(const OpCall& call, std::span<const int64_t> shape,
@@ -64,8 +64,8 @@ void RegisterFactory(const std::string& name, const std::string& what, Filler fi
       .attrs = attrs(true),
       .forward = [=](const OpCall& c) -> absl::StatusOr<std::vector<Tensor>> {
         TD_ASSIGN_OR_RETURN(device::Device dev, DeviceFrom(c.attrs, c.ctx.default_device()));
-        return Make(c, c.attrs.Ints("size"), c.attrs.DType("dtype").value_or(default_dtype(c)),
-                    dev, fill);
+        return Make(c, c.attrs.Ints("size"), c.attrs.DType("dtype").value_or(default_dtype(c)), dev,
+                    fill);
       },
       .not_differentiable = true,
   });
@@ -84,8 +84,8 @@ void RegisterFactory(const std::string& name, const std::string& what, Filler fi
   if (!with_new) return;
   reg.Register(OpDef{
       .name = "new_" + name,
-      .doc = absl::StrCat("A new tensor of the given size with self's dtype and device ", what,
-                          "."),
+      .doc =
+          absl::StrCat("A new tensor of the given size with self's dtype and device ", what, "."),
       .inputs = {"self"},
       .attrs = attrs(true),
       .forward = [=](const OpCall& c) -> absl::StatusOr<std::vector<Tensor>> {
@@ -100,41 +100,35 @@ void RegisterFactory(const std::string& name, const std::string& what, Filler fi
 
 absl::Status FillWith(const Tensor& t, const device::Scalar& v) { return t.backend().Fill(t, v); }
 
-absl::Status FillRandom(device::RandomOp kind, const OpCall& c,
-                        const Tensor& t) {
+absl::Status FillRandom(device::RandomOp kind, const OpCall& c, const Tensor& t) {
   TD_RETURN_IF_ERROR(RequireFloating(t.dtype()));
-  return t.backend().Random(kind, 0.0, 1.0,
-                            c.ctx.generator(), t);
+  return t.backend().Random(kind, 0.0, 1.0, c.ctx.generator(), t);
 }
 
 // torch.full infers its dtype from the fill value: bool, int64 or float32.
 DType FullDefault(const OpCall& c) { return c.attrs.Scalar("fill_value").dtype(); }
 
 const bool kRegistered = [] {
-  RegisterFactory("empty", "with uninitialized values",
-                  [](const OpCall&, const Tensor&) { return absl::OkStatus(); }, {},
-                  FloatDefault, true);
-  RegisterFactory("zeros", "filled with 0",
-                  [](const OpCall&, const Tensor& t) { return FillWith(t, 0); }, {}, FloatDefault,
-                  true);
-  RegisterFactory("ones", "filled with 1",
-                  [](const OpCall&, const Tensor& t) { return FillWith(t, 1); }, {}, FloatDefault,
-                  true);
+  RegisterFactory(
+      "empty", "with uninitialized values",
+      [](const OpCall&, const Tensor&) { return absl::OkStatus(); }, {}, FloatDefault, true);
+  RegisterFactory(
+      "zeros", "filled with 0", [](const OpCall&, const Tensor& t) { return FillWith(t, 0); }, {},
+      FloatDefault, true);
+  RegisterFactory(
+      "ones", "filled with 1", [](const OpCall&, const Tensor& t) { return FillWith(t, 1); }, {},
+      FloatDefault, true);
   RegisterFactory(
       "full", "filled with fill_value",
       [](const OpCall& c, const Tensor& t) { return FillWith(t, c.attrs.Scalar("fill_value")); },
       {ScalarAttr("fill_value", std::nullopt, "the value of every element")}, FullDefault, true);
   RegisterFactory(
       "rand", "of values drawn uniformly from [0, 1) by the session's generator",
-      [](const OpCall& c, const Tensor& t) {
-        return FillRandom(device::RandomOp::kUniform, c, t);
-      },
+      [](const OpCall& c, const Tensor& t) { return FillRandom(device::RandomOp::kUniform, c, t); },
       {}, FloatDefault, false);
   RegisterFactory(
       "randn", "of values drawn from the standard normal distribution by the session's generator",
-      [](const OpCall& c, const Tensor& t) {
-        return FillRandom(device::RandomOp::kNormal, c, t);
-      },
+      [](const OpCall& c, const Tensor& t) { return FillRandom(device::RandomOp::kNormal, c, t); },
       {}, FloatDefault, false);
   return true;
 }();
@@ -144,17 +138,17 @@ absl::StatusOr<std::vector<Tensor>> Arange(const OpCall& c) {
   const device::Scalar end = c.attrs.Scalar("end");
   const device::Scalar step = c.attrs.Scalar("step");
   const bool all_int = !start.is_floating() && !end.is_floating() && !step.is_floating();
-  const DType dtype = c.attrs.DType("dtype").value_or(all_int ? DType::kInt64
-                                                              : device::kDefaultFloat);
+  const DType dtype =
+      c.attrs.DType("dtype").value_or(all_int ? DType::kInt64 : device::kDefaultFloat);
   const double s = start.ToDouble(), e = end.ToDouble(), st = step.ToDouble();
   if (st == 0) return absl::InvalidArgumentError("step must be nonzero");
   if (!std::isfinite(s) || !std::isfinite(e)) {
     return absl::InvalidArgumentError("unsupported range: start and end must be finite");
   }
   if ((st > 0 && e < s) || (st < 0 && e > s)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "upper bound and larger bound inconsistent with step sign (start ", s, ", end ",
-        e, ", step ", st, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("upper bound and larger bound inconsistent with step sign (start ", s,
+                     ", end ", e, ", step ", st, ")"));
   }
   const double n = all_int ? static_cast<double>((end.ToInt() - start.ToInt() + step.ToInt() -
                                                   (step.ToInt() > 0 ? 1 : -1)) /
@@ -334,9 +328,9 @@ absl::StatusOr<std::vector<Tensor>> Eye(const OpCall& c) {
   }
   TD_ASSIGN_OR_RETURN(device::Device dev, DeviceFrom(c.attrs, c.ctx.default_device()));
   const std::vector<int64_t> shape = {n, m};
-  TD_ASSIGN_OR_RETURN(Tensor t,
-                      device::Full(c.ctx, shape, 0,
-                                   c.attrs.DType("dtype").value_or(device::kDefaultFloat), dev));
+  TD_ASSIGN_OR_RETURN(
+      Tensor t,
+      device::Full(c.ctx, shape, 0, c.attrs.DType("dtype").value_or(device::kDefaultFloat), dev));
   const int64_t diagonal = std::min(n, m);
   if (diagonal > 0) {
     // The diagonal of the contiguous [n, m] result: a view with stride m + 1.

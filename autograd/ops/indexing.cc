@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "autograd/grad_ops.h"
 #include "autograd/ops/op_helpers.h"
 #include "device/backend.h"
 #include "device/functional.h"
@@ -53,9 +54,9 @@ absl::StatusOr<int64_t> Extreme(const Context& ctx, ReduceOp op, const Tensor& t
 
 absl::Status CheckInt64Index(const char* op, const Tensor& index) {
   if (index.dtype() == DType::kInt64) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      op, "(): Expected dtype int64 for index, but got ", device::DTypeName(index.dtype()),
-      ": convert it with to(int64)"));
+  return absl::InvalidArgumentError(absl::StrCat(op, "(): Expected dtype int64 for index, but got ",
+                                                 device::DTypeName(index.dtype()),
+                                                 ": convert it with to(int64)"));
 }
 
 absl::Status CheckBoolMask(const char* op, const Tensor& mask) {
@@ -72,8 +73,8 @@ absl::Status CheckNoNegativeIndex(const Context& ctx, const Tensor& index, int64
   if (index.numel() == 0) return absl::OkStatus();
   TD_ASSIGN_OR_RETURN(const int64_t min, Extreme(ctx, ReduceOp::kMin, index));
   if (min >= 0) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat("index ", min, " is out of bounds for dimension ",
-                                                 dim, " with size ", size));
+  return absl::InvalidArgumentError(
+      absl::StrCat("index ", min, " is out of bounds for dimension ", dim, " with size ", size));
 }
 
 // t itself, or viewed as [1] when it is 0-dim (gather and scatter treat a
@@ -120,14 +121,14 @@ absl::StatusOr<Tensor> IndexSelect(const Context& ctx, const Tensor& self, int64
                                    const Tensor& index) {
   TD_RETURN_IF_ERROR(device::CheckSameDevice(self, index));
   if (index.dtype() != DType::kInt64 && index.dtype() != DType::kInt32) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "index_select(): Expected dtype int32 or int64 for index, but got ",
-        device::DTypeName(index.dtype()), ": convert it with to(int64)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("index_select(): Expected dtype int32 or int64 for index, but got ",
+                     device::DTypeName(index.dtype()), ": convert it with to(int64)"));
   }
   if (index.dim() > 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "index_select(): Index is supposed to be a vector, but got shape ",
-        ShapeToString(index.shape()), ": flatten it first"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("index_select(): Index is supposed to be a vector, but got shape ",
+                     ShapeToString(index.shape()), ": flatten it first"));
   }
   TD_ASSIGN_OR_RETURN(const int64_t d, device::WrapDim(dim, self.dim()));
   TD_ASSIGN_OR_RETURN(Tensor idx, device::To(ctx, index, DType::kInt64));
@@ -136,6 +137,134 @@ absl::StatusOr<Tensor> IndexSelect(const Context& ctx, const Tensor& self, int64
   TD_ASSIGN_OR_RETURN(Tensor out, SelectAlong(ctx, src, d, idx));
   if (self.dim() == 0 && out.numel() == 1) return out.View(Shape{});
   return out;
+}
+
+// ---- derivatives -------------------------------------------------------------
+
+absl::StatusOr<Tensor> GradZeros(const GradCall& g, size_t i) {
+  return device::Full(g.ctx, g.input_shapes[i], device::Scalar(0.0), g.grads[0].dtype(),
+                      g.grads[0].device());
+}
+
+// d gather(self, dim, index) = zeros.scatter_add(dim, index, grad).
+absl::StatusOr<std::vector<Tensor>> GatherBackward(const GradCall& g) {
+  std::vector<Tensor> out(2);
+  TD_ASSIGN_OR_RETURN(Tensor z, GradZeros(g, 0));
+  TD_ASSIGN_OR_RETURN(out[0], grad::Op(g, "scatter_add", {z, g.inputs[1], g.grads[0]},
+                                       {{"dim", g.attrs.Int("dim")}}));
+  return out;
+}
+
+// d index_select(self, dim, index): the index laid along dim and broadcast
+// to grad's shape, then a scatter_add into zeros.
+absl::StatusOr<std::vector<Tensor>> IndexSelectBackward(const GradCall& g) {
+  std::vector<Tensor> out(2);
+  const int64_t rank = g.grads[0].dim();
+  const int64_t dim = rank == 0 ? 0 : (g.attrs.Int("dim") % rank + rank) % rank;
+  std::vector<int64_t> along(std::max<int64_t>(rank, 1), 1);
+  along[dim] = g.inputs[1].numel();
+  TD_ASSIGN_OR_RETURN(Tensor idx, grad::Op(g, "reshape", {g.inputs[1]}, {{"size", along}}));
+  TD_ASSIGN_OR_RETURN(
+      Tensor idx_full,
+      grad::Op(
+          g, "expand", {idx},
+          {{"size", std::vector<int64_t>(g.grads[0].shape().begin(), g.grads[0].shape().end())}}));
+  TD_ASSIGN_OR_RETURN(Tensor z, GradZeros(g, 0));
+  TD_ASSIGN_OR_RETURN(out[0],
+                      grad::Op(g, "scatter_add", {z, idx_full, g.grads[0]}, {{"dim", dim}}));
+  return out;
+}
+
+// d scatter(self, dim, index, src) = (grad with the written places zeroed,
+// grad gathered at index); scatter_add keeps all of grad for self.
+BackwardFn ScatterBackward(bool add) {
+  return [add](const GradCall& g) -> absl::StatusOr<std::vector<Tensor>> {
+    std::vector<Tensor> out(g.input_shapes.size());
+    const std::map<std::string, AttrValue> dim = {{"dim", g.attrs.Int("dim")}};
+    if (g.needs_grad[0]) {
+      if (add) {
+        out[0] = g.grads[0];
+      } else {
+        std::map<std::string, AttrValue> zero = dim;
+        zero["value"] = 0.0;
+        TD_ASSIGN_OR_RETURN(out[0], grad::Op(g, "scatter", {g.grads[0], g.inputs[1]}, zero));
+      }
+    }
+    if (out.size() > 2 && g.needs_grad[2]) {
+      TD_ASSIGN_OR_RETURN(out[2], grad::Op(g, "gather", {g.grads[0], g.inputs[1]}, dim));
+    }
+    return out;
+  };
+}
+
+// d masked_fill(self, mask, value) = (grad with the masked places zeroed,
+// the sum of grad over them for a 0-dim value tensor).
+absl::StatusOr<std::vector<Tensor>> MaskedFillBackward(const GradCall& g) {
+  std::vector<Tensor> out(g.input_shapes.size());
+  const Tensor& mask = g.inputs[1];
+  if (g.needs_grad[0]) {
+    TD_ASSIGN_OR_RETURN(Tensor d, grad::Op(g, "masked_fill", {g.grads[0], mask}, {{"value", 0.0}}));
+    TD_ASSIGN_OR_RETURN(out[0], grad::SumTo(g, d, g.input_shapes[0]));
+  }
+  if (out.size() > 2 && g.needs_grad[2]) {
+    TD_ASSIGN_OR_RETURN(Tensor m, grad::AsGradType(g, mask));
+    TD_ASSIGN_OR_RETURN(Tensor picked, grad::Mul(g, g.grads[0], m));
+    TD_ASSIGN_OR_RETURN(Tensor total, grad::Op(g, "sum", {picked}));
+    TD_ASSIGN_OR_RETURN(out[2], grad::SumTo(g, total, g.input_shapes[2]));
+  }
+  return out;
+}
+
+// d masked_select(self, mask): grad written back at the mask's places.
+absl::StatusOr<std::vector<Tensor>> MaskedSelectBackward(const GradCall& g) {
+  std::vector<Tensor> out(2);
+  TD_ASSIGN_OR_RETURN(Tensor z, GradZeros(g, 0));
+  TD_ASSIGN_OR_RETURN(Tensor mz, grad::AsGradType(g, g.inputs[1]));
+  TD_ASSIGN_OR_RETURN(Tensor wide, grad::Op(g, "add", {z, mz}));  // the broadcast shape
+  TD_ASSIGN_OR_RETURN(Tensor base, grad::Mul(g, wide, 0.0));
+  TD_ASSIGN_OR_RETURN(
+      Tensor mask,
+      grad::Op(g, "expand", {g.inputs[1]},
+               {{"size", std::vector<int64_t>(base.shape().begin(), base.shape().end())}}));
+  TD_ASSIGN_OR_RETURN(Tensor put, grad::Op(g, "index_put", {base, mask, g.grads[0]}));
+  TD_ASSIGN_OR_RETURN(out[0], grad::SumTo(g, put, g.input_shapes[0]));
+  return out;
+}
+
+// d index_get(self, indices) = zeros with grad added at indices.
+absl::StatusOr<std::vector<Tensor>> IndexGetBackward(const GradCall& g) {
+  std::vector<Tensor> out(2);
+  TD_ASSIGN_OR_RETURN(Tensor z, GradZeros(g, 0));
+  TD_ASSIGN_OR_RETURN(
+      out[0], grad::Op(g, "index_put", {z, g.inputs[1], g.grads[0]}, {{"accumulate", true}}));
+  return out;
+}
+
+// d index_put(self, indices, values) = (grad, zeroed at indices unless
+// accumulating; grad at indices, summed to values' shape).
+absl::StatusOr<std::vector<Tensor>> IndexPutBackward(const GradCall& g) {
+  std::vector<Tensor> out(g.input_shapes.size());
+  if (g.needs_grad[0]) {
+    if (g.attrs.Bool("accumulate")) {
+      out[0] = g.grads[0];
+    } else {
+      TD_ASSIGN_OR_RETURN(out[0],
+                          grad::Op(g, "index_put", {g.grads[0], g.inputs[1]}, {{"value", 0.0}}));
+    }
+  }
+  if (out.size() > 2 && g.needs_grad[2]) {
+    TD_ASSIGN_OR_RETURN(Tensor picked, grad::Op(g, "index_get", {g.grads[0], g.inputs[1]}));
+    TD_ASSIGN_OR_RETURN(out[2], grad::SumTo(g, picked, g.input_shapes[2]));
+  }
+  return out;
+}
+
+BackwardFn TriangleBackward(const char* op) {
+  return [op](const GradCall& g) -> absl::StatusOr<std::vector<Tensor>> {
+    TD_ASSIGN_OR_RETURN(Tensor dx,
+                        grad::Op(g, op, {g.grads[0]}, {{"diagonal", g.attrs.Int("diagonal")}}));
+    return std::vector<Tensor>{dx};
+  };
 }
 
 TENSORD_REGISTER_OP(OpDef{
@@ -147,6 +276,9 @@ TENSORD_REGISTER_OP(OpDef{
     .forward = Single([](const OpCall& c) {
       return IndexSelect(c.ctx, c.inputs[0], c.attrs.Int("dim"), c.inputs[1]);
     }),
+    .derivative = Derivative{.grad_fn = "IndexSelectBackward0",
+                             .backward = &IndexSelectBackward,
+                             .saves_inputs = true},
 });
 
 absl::StatusOr<Tensor> Gather(const Context& ctx, const Tensor& self, int64_t dim,
@@ -157,9 +289,9 @@ absl::StatusOr<Tensor> Gather(const Context& ctx, const Tensor& self, int64_t di
   TD_ASSIGN_OR_RETURN(Tensor src, AtLeast1d(self));
   TD_ASSIGN_OR_RETURN(Tensor idx, AtLeast1d(index));
   if (idx.dim() != src.dim()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Index tensor must have the same number of dimensions as input tensor: index ",
-        ShapeToString(index.shape()), ", input ", ShapeToString(self.shape())));
+    return absl::InvalidArgumentError(
+        absl::StrCat("Index tensor must have the same number of dimensions as input tensor: index ",
+                     ShapeToString(index.shape()), ", input ", ShapeToString(self.shape())));
   }
   for (int64_t k = 0; k < src.dim(); ++k) {
     if (k != d && idx.shape()[k] > src.shape()[k]) {
@@ -183,6 +315,9 @@ TENSORD_REGISTER_OP(OpDef{
     .forward = Single([](const OpCall& c) {
       return Gather(c.ctx, c.inputs[0], c.attrs.Int("dim"), c.inputs[1]);
     }),
+    .derivative = Derivative{.grad_fn = "GatherBackward0",
+                             .backward = &GatherBackward,
+                             .saves_inputs = true},
 });
 
 // ---- scatter / scatter_add -------------------------------------------------------------
@@ -200,10 +335,10 @@ absl::StatusOr<Tensor> Scatter(const Context& ctx, ScatterMode mode, const char*
   if (src != nullptr) {
     TD_RETURN_IF_ERROR(device::CheckSameDevice(self, *src));
     if (src->dtype() != self.dtype()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "scatter(): Expected self.dtype to be equal to src.dtype, but got ",
-          device::DTypeName(self.dtype()), " and ", device::DTypeName(src->dtype()),
-          ": convert src with to()"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("scatter(): Expected self.dtype to be equal to src.dtype, but got ",
+                       device::DTypeName(self.dtype()), " and ", device::DTypeName(src->dtype()),
+                       ": convert src with to()"));
     }
   }
   TD_ASSIGN_OR_RETURN(const int64_t d, device::WrapDim(dim, self.dim()));
@@ -211,17 +346,17 @@ absl::StatusOr<Tensor> Scatter(const Context& ctx, ScatterMode mode, const char*
   TD_ASSIGN_OR_RETURN(Tensor dst, AtLeast1d(out));
   TD_ASSIGN_OR_RETURN(Tensor idx, AtLeast1d(index));
   if (idx.dim() != dst.dim()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Index tensor must have the same number of dimensions as self tensor: index ",
-        ShapeToString(index.shape()), ", self ", ShapeToString(self.shape())));
+    return absl::InvalidArgumentError(
+        absl::StrCat("Index tensor must have the same number of dimensions as self tensor: index ",
+                     ShapeToString(index.shape()), ", self ", ShapeToString(self.shape())));
   }
   Tensor from;
   if (src != nullptr) {
     TD_ASSIGN_OR_RETURN(from, AtLeast1d(*src));
     if (from.dim() != dst.dim()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "Index tensor must have the same number of dimensions as src tensor: index ",
-          ShapeToString(index.shape()), ", src ", ShapeToString(src->shape())));
+      return absl::InvalidArgumentError(
+          absl::StrCat("Index tensor must have the same number of dimensions as src tensor: index ",
+                       ShapeToString(index.shape()), ", src ", ShapeToString(src->shape())));
     }
   }
   for (int64_t k = 0; k < dst.dim(); ++k) {
@@ -231,9 +366,9 @@ absl::StatusOr<Tensor> Scatter(const Context& ctx, ScatterMode mode, const char*
       return absl::InvalidArgumentError(absl::StrCat(
           "Expected index ", ShapeToString(index.shape()), " to be smaller than self ",
           ShapeToString(self.shape()), " apart from dimension ", d,
-          src != nullptr ? absl::StrCat(" and to be smaller size than src ",
-                                        ShapeToString(src->shape()))
-                         : ""));
+          src != nullptr
+              ? absl::StrCat(" and to be smaller size than src ", ShapeToString(src->shape()))
+              : ""));
     }
   }
   TD_RETURN_IF_ERROR(CheckNoNegativeIndex(ctx, idx, d, dst.shape()[d]));
@@ -255,8 +390,8 @@ TENSORD_REGISTER_OP(OpDef{
            "(likewise for other dims), or = value when the attribute value is given instead of "
            "src. Duplicate indices: the last write in row-major order wins.",
     .inputs = {"self", "index", "src?"},
-    .attrs = {DimAttr(), ScalarAttr("value", std::nullopt, "a number to scatter instead of src",
-                                    true)},
+    .attrs = {DimAttr(),
+              ScalarAttr("value", std::nullopt, "a number to scatter instead of src", true)},
     .forward = Single([](const OpCall& c) {
       std::optional<Scalar> value;
       if (c.attrs.Has("value")) value = c.attrs.Scalar("value");
@@ -264,6 +399,9 @@ TENSORD_REGISTER_OP(OpDef{
                      c.inputs[1], c.inputs.size() > 2 ? &c.inputs[2] : nullptr, value);
     }),
     .inplace_variant = true,
+    .derivative = Derivative{.grad_fn = "ScatterBackward0",
+                             .backward = ScatterBackward(false),
+                             .saves_inputs = true},
 });
 
 TENSORD_REGISTER_OP(OpDef{
@@ -277,6 +415,9 @@ TENSORD_REGISTER_OP(OpDef{
                      c.inputs[1], &c.inputs[2], std::nullopt);
     }),
     .inplace_variant = true,
+    .derivative = Derivative{.grad_fn = "ScatterAddBackward0",
+                             .backward = ScatterBackward(true),
+                             .saves_inputs = true},
 });
 
 // ---- masked_fill / masked_select -------------------------------------------------------
@@ -297,13 +438,13 @@ absl::StatusOr<Tensor> MaskedFill(const OpCall& c) {
     const Tensor& v = c.inputs[2];
     if (v.dim() != 0) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ",
-          v.dim(), " dimension(s): pass a number as value= or a 0-dim tensor"));
+          "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ", v.dim(),
+          " dimension(s): pass a number as value= or a 0-dim tensor"));
     }
     TD_ASSIGN_OR_RETURN(value, device::To(c.ctx, v, self.dtype(), self.device()));
   } else {
-    TD_ASSIGN_OR_RETURN(value, device::ScalarTensor(c.ctx, c.attrs.Scalar("value"), self.dtype(),
-                                                    self.device()));
+    TD_ASSIGN_OR_RETURN(
+        value, device::ScalarTensor(c.ctx, c.attrs.Scalar("value"), self.dtype(), self.device()));
   }
   return device::WhereTensor(c.ctx, mask, value, self);
 }
@@ -316,6 +457,9 @@ TENSORD_REGISTER_OP(OpDef{
     .attrs = {ScalarAttr("value", std::nullopt, "the fill value (or pass a 0-dim tensor)", true)},
     .forward = Single(MaskedFill),
     .inplace_variant = true,
+    .derivative = Derivative{.grad_fn = "MaskedFillBackward0",
+                             .backward = &MaskedFillBackward,
+                             .saves_inputs = true},
 });
 
 absl::StatusOr<Tensor> MaskedSelect(const Context& ctx, const Tensor& self, const Tensor& mask) {
@@ -342,6 +486,9 @@ TENSORD_REGISTER_OP(OpDef{
     .forward = Single([](const OpCall& c) {
       return MaskedSelect(c.ctx, c.inputs[0], c.inputs[1]);
     }),
+    .derivative = Derivative{.grad_fn = "MaskedSelectBackward0",
+                             .backward = &MaskedSelectBackward,
+                             .saves_inputs = true},
 });
 
 // ---- index_get / index_put: x[indices] and x[indices] = values -----------------------
@@ -364,17 +511,17 @@ absl::StatusOr<AdvancedIndex> ResolveIndex(const Context& ctx, const Tensor& sel
     // true positions.
     const int64_t k = indices.dim();
     if (k > self.dim()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "too many indices for tensor of dimension ", self.dim(), ": the mask ",
-          ShapeToString(indices.shape()), " has more dims than the indexed tensor ",
-          ShapeToString(self.shape())));
+      return absl::InvalidArgumentError(
+          absl::StrCat("too many indices for tensor of dimension ", self.dim(), ": the mask ",
+                       ShapeToString(indices.shape()), " has more dims than the indexed tensor ",
+                       ShapeToString(self.shape())));
     }
     for (int64_t i = 0; i < k; ++i) {
       if (indices.shape()[i] != self.shape()[i]) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "The shape of the mask ", ShapeToString(indices.shape()), " at index ", i,
-            " does not match the shape of the indexed tensor ", ShapeToString(self.shape()),
-            " at index ", i));
+        return absl::InvalidArgumentError(
+            absl::StrCat("The shape of the mask ", ShapeToString(indices.shape()), " at index ", i,
+                         " does not match the shape of the indexed tensor ",
+                         ShapeToString(self.shape()), " at index ", i));
       }
     }
     Shape rows_shape = {1};
@@ -387,9 +534,9 @@ absl::StatusOr<AdvancedIndex> ResolveIndex(const Context& ctx, const Tensor& sel
     return r;
   }
   if (indices.dtype() != DType::kInt64) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "tensors used as indices must be long, byte or bool tensors, but got ",
-        device::DTypeName(indices.dtype()), ": convert it with to(int64)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("tensors used as indices must be long, byte or bool tensors, but got ",
+                     device::DTypeName(indices.dtype()), ": convert it with to(int64)"));
   }
   if (self.dim() == 0) {
     return absl::InvalidArgumentError(
@@ -417,6 +564,9 @@ TENSORD_REGISTER_OP(OpDef{
            "values count from the end). A copy.",
     .inputs = {"self", "indices"},
     .forward = Single([](const OpCall& c) { return IndexGet(c.ctx, c.inputs[0], c.inputs[1]); }),
+    .derivative = Derivative{.grad_fn = "IndexBackward0",
+                             .backward = &IndexGetBackward,
+                             .saves_inputs = true},
 });
 
 absl::StatusOr<Tensor> IndexPut(const OpCall& c) {
@@ -434,14 +584,14 @@ absl::StatusOr<Tensor> IndexPut(const OpCall& c) {
     TD_RETURN_IF_ERROR(device::CheckSameDevice(self, c.inputs[2]));
     TD_ASSIGN_OR_RETURN(values, device::To(c.ctx, c.inputs[2], self.dtype()));
   } else {
-    TD_ASSIGN_OR_RETURN(values, device::ScalarTensor(c.ctx, c.attrs.Scalar("value"),
-                                                     self.dtype(), self.device()));
+    TD_ASSIGN_OR_RETURN(
+        values, device::ScalarTensor(c.ctx, c.attrs.Scalar("value"), self.dtype(), self.device()));
   }
   absl::StatusOr<Tensor> broadcast = values.Expand(ix.shape);
   if (!broadcast.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "shape mismatch: value tensor of shape ", ShapeToString(values.shape()),
-        " cannot be broadcast to indexing result of shape ", ShapeToString(ix.shape)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("shape mismatch: value tensor of shape ", ShapeToString(values.shape()),
+                     " cannot be broadcast to indexing result of shape ", ShapeToString(ix.shape)));
   }
   // Scatter along dim 0 of rows: one source row per position.
   Shape src_shape = ix.rows.shape();
@@ -468,6 +618,9 @@ TENSORD_REGISTER_OP(OpDef{
                          true)},
     .forward = Single(IndexPut),
     .inplace_variant = true,
+    .derivative = Derivative{.grad_fn = "IndexPutBackward0",
+                             .backward = &IndexPutBackward,
+                             .saves_inputs = true},
 });
 
 // ---- tril / triu --------------------------------------------------------------------------
@@ -497,9 +650,8 @@ absl::StatusOr<Tensor> Triangle(const Context& ctx, const Tensor& self, int64_t 
   TD_ASSIGN_OR_RETURN(Tensor row_col, rows.View(column));
   TD_ASSIGN_OR_RETURN(Tensor shifted,
                       device::BinaryOpTensor(ctx, BinaryOp::kAdd, row_col, Scalar(diagonal)));
-  TD_ASSIGN_OR_RETURN(Tensor keep, device::BinaryOpTensor(ctx, lower ? BinaryOp::kLe
-                                                                     : BinaryOp::kGe,
-                                                          cols, shifted));
+  TD_ASSIGN_OR_RETURN(Tensor keep, device::BinaryOpTensor(
+                                       ctx, lower ? BinaryOp::kLe : BinaryOp::kGe, cols, shifted));
   TD_ASSIGN_OR_RETURN(Tensor zero,
                       device::ScalarTensor(ctx, Scalar(int64_t{0}), self.dtype(), self.device()));
   return device::WhereTensor(ctx, keep, self, zero);
@@ -514,6 +666,7 @@ TENSORD_REGISTER_OP(OpDef{
       return Triangle(c.ctx, c.inputs[0], c.attrs.Int("diagonal"), true);
     }),
     .inplace_variant = true,
+    .derivative = Derivative{.grad_fn = "TrilBackward0", .backward = TriangleBackward("tril")},
 });
 
 TENSORD_REGISTER_OP(OpDef{
@@ -525,15 +678,16 @@ TENSORD_REGISTER_OP(OpDef{
       return Triangle(c.ctx, c.inputs[0], c.attrs.Int("diagonal"), false);
     }),
     .inplace_variant = true,
+    .derivative = Derivative{.grad_fn = "TriuBackward0", .backward = TriangleBackward("triu")},
 });
 
 // ---- one_hot ---------------------------------------------------------------------------------
 
 absl::StatusOr<Tensor> OneHot(const Context& ctx, const Tensor& self, int64_t num_classes) {
   if (self.dtype() != DType::kInt64) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "one_hot is only applicable to index tensor: expected int64, but got ",
-        device::DTypeName(self.dtype()), ": convert it with to(int64)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("one_hot is only applicable to index tensor: expected int64, but got ",
+                     device::DTypeName(self.dtype()), ": convert it with to(int64)"));
   }
   Shape shape = self.shape();
   if (self.numel() == 0) {
@@ -554,8 +708,8 @@ absl::StatusOr<Tensor> OneHot(const Context& ctx, const Tensor& self, int64_t nu
     num_classes = max + 1;
   } else if (num_classes <= max) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "Class values must be smaller than num_classes: got ", max, " with num_classes=",
-        num_classes, "; raise num_classes or pass -1 to infer it"));
+        "Class values must be smaller than num_classes: got ", max,
+        " with num_classes=", num_classes, "; raise num_classes or pass -1 to infer it"));
   }
   TD_ASSIGN_OR_RETURN(Tensor classes, Positions(ctx, num_classes, self.device()));
   TD_ASSIGN_OR_RETURN(Tensor column, self.Unsqueeze(-1));
@@ -572,6 +726,7 @@ TENSORD_REGISTER_OP(OpDef{
     .forward = Single([](const OpCall& c) {
       return OneHot(c.ctx, c.inputs[0], c.attrs.Int("num_classes"));
     }),
+    .not_differentiable = true,
 });
 
 }  // namespace

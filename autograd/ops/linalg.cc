@@ -23,13 +23,20 @@ using device::Tensor;
 // PyTorch's ScalarType names, which its kernel messages use.
 const char* ScalarTypeName(DType t) {
   switch (t) {
-    case DType::kFloat32: return "Float";
-    case DType::kFloat64: return "Double";
-    case DType::kInt64: return "Long";
-    case DType::kInt32: return "Int";
-    case DType::kBool: return "Bool";
-    case DType::kFloat16: return "Half";
-    case DType::kBFloat16: return "BFloat16";
+    case DType::kFloat32:
+      return "Float";
+    case DType::kFloat64:
+      return "Double";
+    case DType::kInt64:
+      return "Long";
+    case DType::kInt32:
+      return "Int";
+    case DType::kBool:
+      return "Bool";
+    case DType::kFloat16:
+      return "Half";
+    case DType::kBFloat16:
+      return "BFloat16";
   }
   return "Unknown";
 }
@@ -40,9 +47,10 @@ std::string Shape(const Tensor& t) { return device::ShapeToString(t.shape()); }
 // the name PyTorch reports for the product's rank combination.
 absl::Status RejectBool(const Tensor& t, const char* kernel) {
   if (t.dtype() != DType::kBool) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      "\"", kernel, "\" not implemented for 'Bool': convert the operands with to(), e.g. to "
-      "int64 or float32"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("\"", kernel,
+                   "\" not implemented for 'Bool': convert the operands with to(), e.g. to "
+                   "int64 or float32"));
 }
 
 // The kernel PyTorch runs for matmul of these ranks (named in its errors).
@@ -56,9 +64,9 @@ const char* MatmulKernel(int64_t a_dim, int64_t b_dim) {
 // "expected scalar type Float but found Double" unless the dtypes agree.
 absl::Status SameDType(const Tensor& expected, const Tensor& found) {
   if (expected.dtype() == found.dtype()) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      "expected scalar type ", ScalarTypeName(expected.dtype()), " but found ",
-      ScalarTypeName(found.dtype()), ": convert one operand with to()"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("expected scalar type ", ScalarTypeName(expected.dtype()), " but found ",
+                   ScalarTypeName(found.dtype()), ": convert one operand with to()"));
 }
 
 absl::Status RequireRank(const Tensor& t, int64_t rank, absl::string_view message) {
@@ -87,9 +95,8 @@ absl::StatusOr<Tensor> MatmulOp(const OpCall& c, const Tensor& a, const Tensor& 
 
 absl::StatusOr<Tensor> MmOp(const OpCall& c, const Tensor& a, const Tensor& b) {
   if (a.dim() != 2 || b.dim() != 2) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "expected 2-D matrices, got ", Shape(a), " and ", Shape(b),
-        ": use matmul for other ranks"));
+    return absl::InvalidArgumentError(absl::StrCat("expected 2-D matrices, got ", Shape(a), " and ",
+                                                   Shape(b), ": use matmul for other ranks"));
   }
   TD_RETURN_IF_ERROR(SameDType(a, b));
   TD_RETURN_IF_ERROR(RejectBool(a, "addmm_impl_cpu_"));
@@ -113,13 +120,13 @@ absl::StatusOr<Tensor> BmmOp(const OpCall& c, const Tensor& a, const Tensor& b) 
 absl::StatusOr<Tensor> MvOp(const OpCall& c, const Tensor& m, const Tensor& v) {
   if (m.dim() != 2 || v.dim() != 1) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "vector + matrix @ vector expected: mv takes a 2-D matrix and a 1-D vector, got ",
-        Shape(m), " and ", Shape(v)));
+        "vector + matrix @ vector expected: mv takes a 2-D matrix and a 1-D vector, got ", Shape(m),
+        " and ", Shape(v)));
   }
   if (m.shape()[1] != v.shape()[0]) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "size mismatch, got ", Shape(m), " and ", Shape(v), ": the vector needs ",
-        m.shape()[1], " elements"));
+    return absl::InvalidArgumentError(absl::StrCat("size mismatch, got ", Shape(m), " and ",
+                                                   Shape(v), ": the vector needs ", m.shape()[1],
+                                                   " elements"));
   }
   TD_RETURN_IF_ERROR(SameDType(m, v));
   TD_RETURN_IF_ERROR(RejectBool(m, "addmv_impl_cpu"));
@@ -128,8 +135,8 @@ absl::StatusOr<Tensor> MvOp(const OpCall& c, const Tensor& m, const Tensor& v) {
 
 absl::StatusOr<Tensor> DotOp(const OpCall& c, const Tensor& a, const Tensor& b) {
   if (a.dim() != 1 || b.dim() != 1) {
-    return absl::InvalidArgumentError(absl::StrCat("1D tensors expected, but got ", a.dim(),
-                                                   "D and ", b.dim(), "D tensors"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("1D tensors expected, but got ", a.dim(), "D and ", b.dim(), "D tensors"));
   }
   if (a.dtype() != b.dtype()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -137,10 +144,10 @@ absl::StatusOr<Tensor> DotOp(const OpCall& c, const Tensor& a, const Tensor& b) 
         " and ", ScalarTypeName(b.dtype()), ": convert one with to()"));
   }
   if (a.numel() != b.numel()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "inconsistent tensor size, expected tensor [", a.numel(), "] and src [", b.numel(),
-        "] to have the same number of elements, but got ", a.numel(), " and ", b.numel(),
-        " elements respectively"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("inconsistent tensor size, expected tensor [", a.numel(), "] and src [",
+                     b.numel(), "] to have the same number of elements, but got ", a.numel(),
+                     " and ", b.numel(), " elements respectively"));
   }
   TD_RETURN_IF_ERROR(RejectBool(a, "dot"));
   return device::Matmul(c.ctx, a, b);
@@ -148,12 +155,12 @@ absl::StatusOr<Tensor> DotOp(const OpCall& c, const Tensor& a, const Tensor& b) 
 
 absl::StatusOr<Tensor> OuterOp(const OpCall& c, const Tensor& a, const Tensor& b) {
   if (a.dim() != 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "outer: Expected 1-D argument self, but got ", a.dim(), "-D (shape ", Shape(a), ")"));
+    return absl::InvalidArgumentError(absl::StrCat("outer: Expected 1-D argument self, but got ",
+                                                   a.dim(), "-D (shape ", Shape(a), ")"));
   }
   if (b.dim() != 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "outer: Expected 1-D argument vec2, but got ", b.dim(), "-D (shape ", Shape(b), ")"));
+    return absl::InvalidArgumentError(absl::StrCat("outer: Expected 1-D argument vec2, but got ",
+                                                   b.dim(), "-D (shape ", Shape(b), ")"));
   }
   TD_ASSIGN_OR_RETURN(Tensor column, a.Unsqueeze(1));
   return device::BinaryOpTensor(c.ctx, device::BinaryOp::kMul, column, b);
@@ -166,24 +173,24 @@ absl::StatusOr<Tensor> AddmmOp(const OpCall& c) {
   TD_RETURN_IF_ERROR(RequireRank(mat1, 2, "mat1 must be a matrix"));
   TD_RETURN_IF_ERROR(RequireRank(mat2, 2, "mat2 must be a matrix"));
   if (mat1.shape()[1] != mat2.shape()[0]) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "mat1 and mat2 shapes cannot be multiplied (", mat1.shape()[0], "x", mat1.shape()[1],
-        " and ", mat2.shape()[0], "x", mat2.shape()[1], ")"));
+    return absl::InvalidArgumentError(absl::StrCat("mat1 and mat2 shapes cannot be multiplied (",
+                                                   mat1.shape()[0], "x", mat1.shape()[1], " and ",
+                                                   mat2.shape()[0], "x", mat2.shape()[1], ")"));
   }
   if (self.dtype() != mat2.dtype() || mat1.dtype() != mat2.dtype()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "self and mat2 must have the same dtype, but got self ", device::DTypeName(self.dtype()),
-        ", mat1 ", device::DTypeName(mat1.dtype()), " and mat2 ",
-        device::DTypeName(mat2.dtype()), ": convert them with to()"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("self and mat2 must have the same dtype, but got self ",
+                     device::DTypeName(self.dtype()), ", mat1 ", device::DTypeName(mat1.dtype()),
+                     " and mat2 ", device::DTypeName(mat2.dtype()), ": convert them with to()"));
   }
   TD_RETURN_IF_ERROR(RejectBool(self, "addmm_impl_cpu_"));
   TD_RETURN_IF_ERROR(device::CheckSameDevice(self, mat1));
   const std::vector<int64_t> out_shape = {mat1.shape()[0], mat2.shape()[1]};
   absl::StatusOr<Tensor> expanded = self.Expand(out_shape);
   if (!expanded.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "self of shape ", Shape(self), " cannot be broadcast to the product's shape ",
-        device::ShapeToString(out_shape), ": ", expanded.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("self of shape ", Shape(self), " cannot be broadcast to the product's shape ",
+                     device::ShapeToString(out_shape), ": ", expanded.status().message()));
   }
   TD_ASSIGN_OR_RETURN(Tensor product, device::Matmul(c.ctx, mat1, mat2));
   const DType dtype = product.dtype();
@@ -226,17 +233,17 @@ absl::StatusOr<std::vector<Tensor>> MatmulBackward(const GradCall& g) {
     TD_ASSIGN_OR_RETURN(Tensor bt, grad::Op(g, "transpose", {b2}, last2));
     TD_ASSIGN_OR_RETURN(Tensor da, grad::Op(g, "matmul", {g2, bt}));
     TD_ASSIGN_OR_RETURN(Tensor summed, grad::SumTo(g, da, a2.shape()));
-    TD_ASSIGN_OR_RETURN(out[0], grad::Op(g, "reshape", {summed},
-                                         {{"size", std::vector<int64_t>(a.shape().begin(),
-                                                                        a.shape().end())}}));
+    TD_ASSIGN_OR_RETURN(
+        out[0], grad::Op(g, "reshape", {summed},
+                         {{"size", std::vector<int64_t>(a.shape().begin(), a.shape().end())}}));
   }
   if (g.needs_grad[1]) {
     TD_ASSIGN_OR_RETURN(Tensor at, grad::Op(g, "transpose", {a2}, last2));
     TD_ASSIGN_OR_RETURN(Tensor db, grad::Op(g, "matmul", {at, g2}));
     TD_ASSIGN_OR_RETURN(Tensor summed, grad::SumTo(g, db, b2.shape()));
-    TD_ASSIGN_OR_RETURN(out[1], grad::Op(g, "reshape", {summed},
-                                         {{"size", std::vector<int64_t>(b.shape().begin(),
-                                                                        b.shape().end())}}));
+    TD_ASSIGN_OR_RETURN(
+        out[1], grad::Op(g, "reshape", {summed},
+                         {{"size", std::vector<int64_t>(b.shape().begin(), b.shape().end())}}));
   }
   return out;
 }
@@ -295,8 +302,9 @@ TENSORD_REGISTER_OP(OpDef{
     .inputs = {"self", "other"},
     .forward = Binary(MatmulOp),
     .supports_out = true,
-    .derivative =
-        Derivative{.grad_fn_for = &MatmulName, .backward = &MatmulBackward, .saves_inputs = true},
+    .derivative = Derivative{.grad_fn_for = &MatmulName,
+                             .backward = &MatmulBackward,
+                             .saves_inputs = true},
 });
 
 TENSORD_REGISTER_OP(OpDef{
@@ -345,7 +353,9 @@ TENSORD_REGISTER_OP(OpDef{
     .inputs = {"self", "vec2"},
     .forward = Binary(OuterOp),
     .supports_out = true,
-    .derivative = Derivative{.grad_fn = "MulBackward0", .backward = &OuterBackward, .saves_inputs = true},
+    .derivative = Derivative{.grad_fn = "MulBackward0",
+                             .backward = &OuterBackward,
+                             .saves_inputs = true},
 });
 
 TENSORD_REGISTER_OP(OpDef{
@@ -360,7 +370,9 @@ TENSORD_REGISTER_OP(OpDef{
     .forward = Single(AddmmOp),
     .inplace_variant = true,
     .supports_out = true,
-    .derivative = Derivative{.grad_fn = "AddmmBackward0", .backward = &AddmmBackward, .saves_inputs = true},
+    .derivative = Derivative{.grad_fn = "AddmmBackward0",
+                             .backward = &AddmmBackward,
+                             .saves_inputs = true},
 });
 
 }  // namespace

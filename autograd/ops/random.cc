@@ -3,8 +3,8 @@
 // normal_ and uniform_. rand and randn live with the other factories.
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <string>
 #include <utility>
@@ -37,30 +37,40 @@ absl::Status RequireFloating(absl::string_view op, const Tensor& t) {
 // The largest finite value of a floating dtype.
 double FloatMax(DType t) {
   switch (t) {
-    case DType::kFloat16: return 65504.0;
-    case DType::kBFloat16: return 3.3895313892515355e38;
-    case DType::kFloat32: return std::numeric_limits<float>::max();
-    default: return std::numeric_limits<double>::max();
+    case DType::kFloat16:
+      return 65504.0;
+    case DType::kBFloat16:
+      return 3.3895313892515355e38;
+    case DType::kFloat32:
+      return std::numeric_limits<float>::max();
+    default:
+      return std::numeric_limits<double>::max();
   }
 }
 
 // The integers exactly representable in a floating dtype: [-2^digits, 2^digits].
 int64_t FloatDigits(DType t) {
   switch (t) {
-    case DType::kFloat16: return 11;
-    case DType::kBFloat16: return 8;
-    case DType::kFloat32: return 24;
-    default: return 53;
+    case DType::kFloat16:
+      return 11;
+    case DType::kBFloat16:
+      return 8;
+    case DType::kFloat32:
+      return 24;
+    default:
+      return 53;
   }
 }
 
 // [min, max] of an integer dtype or bool.
 std::pair<int64_t, int64_t> IntRange(DType t) {
   switch (t) {
-    case DType::kBool: return {0, 1};
+    case DType::kBool:
+      return {0, 1};
     case DType::kInt32:
       return {std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()};
-    default: return {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()};
+    default:
+      return {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()};
   }
 }
 
@@ -77,22 +87,22 @@ absl::Status Int64sInto(const OpCall& c, const std::vector<int64_t>& values, con
 absl::StatusOr<Tensor> Randint(const OpCall& c) {
   const int64_t low = c.attrs.Int("low"), high = c.attrs.Int("high");
   if (low >= high) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "random_ expects 'from' to be less than 'to', but got from=", low, " >= to=", high,
-        ": pass high > low (high is exclusive)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("random_ expects 'from' to be less than 'to', but got from=", low,
+                     " >= to=", high, ": pass high > low (high is exclusive)"));
   }
   const DType dtype = c.attrs.DType("dtype").value_or(DType::kInt64);
   if (!device::IsFloating(dtype)) {
     const auto [lo, hi] = IntRange(dtype);
     if (low < lo) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "from is out of bounds for ", device::DTypeName(dtype), ": it holds [", lo, ", ", hi,
-          "]"));
+      return absl::InvalidArgumentError(absl::StrCat("from is out of bounds for ",
+                                                     device::DTypeName(dtype), ": it holds [", lo,
+                                                     ", ", hi, "]"));
     }
     if (high - 1 > hi) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "to - 1 is out of bounds for ", device::DTypeName(dtype), ": it holds [", lo, ", ", hi,
-          "]"));
+      return absl::InvalidArgumentError(absl::StrCat("to - 1 is out of bounds for ",
+                                                     device::DTypeName(dtype), ": it holds [", lo,
+                                                     ", ", hi, "]"));
     }
   }
   TD_ASSIGN_OR_RETURN(device::Device dev, DeviceFrom(c.attrs, c.ctx.default_device()));
@@ -133,12 +143,12 @@ absl::StatusOr<Tensor> Randperm(const OpCall& c) {
         "\"randperm\" not implemented for 'Bool': use an integer or floating-point dtype");
   }
   // Every value 0..n-1 must be representable (PyTorch allows n - 1 = 2^digits).
-  const int64_t most = device::IsFloating(dtype) ? (int64_t{1} << FloatDigits(dtype))
-                                                 : IntRange(dtype).second;
+  const int64_t most =
+      device::IsFloating(dtype) ? (int64_t{1} << FloatDigits(dtype)) : IntRange(dtype).second;
   if (n > 0 && n - 1 > most) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "n cannot be greater than ", most, " + 1 for ", device::DTypeName(dtype),
-        " type: use a wider dtype such as int64"));
+    return absl::InvalidArgumentError(absl::StrCat("n cannot be greater than ", most, " + 1 for ",
+                                                   device::DTypeName(dtype),
+                                                   " type: use a wider dtype such as int64"));
   }
   TD_ASSIGN_OR_RETURN(device::Device dev, DeviceFrom(c.attrs, c.ctx.default_device()));
   const std::vector<int64_t> shape = {n};
@@ -173,8 +183,8 @@ absl::StatusOr<std::pair<double, double>> MinMax(const OpCall& c, const Tensor& 
   double result[2];
   const device::ReduceOp ops[2] = {device::ReduceOp::kMin, device::ReduceOp::kMax};
   for (int i = 0; i < 2; ++i) {
-    TD_ASSIGN_OR_RETURN(Tensor r, device::ReduceTensor(c.ctx, ops[i], t, {}, false,
-                                                       DType::kFloat64));
+    TD_ASSIGN_OR_RETURN(Tensor r,
+                        device::ReduceTensor(c.ctx, ops[i], t, {}, false, DType::kFloat64));
     TD_ASSIGN_OR_RETURN(std::string bytes, device::ToHost(c.ctx, r));
     std::memcpy(&result[i], bytes.data(), sizeof(double));
   }
@@ -184,8 +194,8 @@ absl::StatusOr<std::pair<double, double>> MinMax(const OpCall& c, const Tensor& 
 absl::StatusOr<Tensor> Bernoulli(const OpCall& c) {
   const Tensor& self = c.inputs[0];
   TD_ASSIGN_OR_RETURN(Tensor u, c.ctx.Empty(self.shape(), DType::kFloat64, self.device()));
-  TD_RETURN_IF_ERROR(u.backend().Random(device::RandomOp::kUniform, 0.0, 1.0,
-                                        c.ctx.generator(), u));
+  TD_RETURN_IF_ERROR(
+      u.backend().Random(device::RandomOp::kUniform, 0.0, 1.0, c.ctx.generator(), u));
   absl::StatusOr<Tensor> hits;
   if (c.attrs.Has("p")) {
     const double p = c.attrs.Float("p");
@@ -209,8 +219,7 @@ absl::StatusOr<Tensor> Bernoulli(const OpCall& c) {
             range.first, ", ", range.second, "]; clamp them into [0, 1]"));
       }
     }
-    hits = device::BinaryOpTensor(c.ctx, device::BinaryOp::kLt, u, self,
-                                  DType::kFloat64);
+    hits = device::BinaryOpTensor(c.ctx, device::BinaryOp::kLt, u, self, DType::kFloat64);
   }
   if (!hits.ok()) return hits.status();
   return device::To(c.ctx, *hits, self.dtype());
@@ -235,12 +244,12 @@ absl::StatusOr<Tensor> Normal(const OpCall& c) {
   TD_RETURN_IF_ERROR(RequireFloating("normal_", self));
   const double mean = c.attrs.Float("mean"), std = c.attrs.Float("std");
   if (!(std >= 0.0)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "normal expects std >= 0.0, but found std ", std, ": pass a non-negative std"));
+    return absl::InvalidArgumentError(absl::StrCat("normal expects std >= 0.0, but found std ", std,
+                                                   ": pass a non-negative std"));
   }
   self.storage().BumpVersion();
-  TD_RETURN_IF_ERROR(self.backend().Random(device::RandomOp::kNormal, mean, std,
-                                           c.ctx.generator(), self));
+  TD_RETURN_IF_ERROR(
+      self.backend().Random(device::RandomOp::kNormal, mean, std, c.ctx.generator(), self));
   return self;
 }
 
@@ -263,12 +272,12 @@ absl::StatusOr<Tensor> Uniform(const OpCall& c) {
   const double max = FloatMax(self.dtype());
   const absl::string_view name = device::DTypeName(self.dtype());
   if (!(from >= -max && from <= max)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "from is out of bounds for ", name, ": pass a finite value within +-", max));
+    return absl::InvalidArgumentError(
+        absl::StrCat("from is out of bounds for ", name, ": pass a finite value within +-", max));
   }
   if (!(to >= -max && to <= max)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "to is out of bounds for ", name, ": pass a finite value within +-", max));
+    return absl::InvalidArgumentError(
+        absl::StrCat("to is out of bounds for ", name, ": pass a finite value within +-", max));
   }
   if (from > to) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -280,8 +289,8 @@ absl::StatusOr<Tensor> Uniform(const OpCall& c) {
         " and from=", from, " which result in to-from to exceed the limit"));
   }
   self.storage().BumpVersion();
-  TD_RETURN_IF_ERROR(self.backend().Random(device::RandomOp::kUniform, from, to,
-                                           c.ctx.generator(), self));
+  TD_RETURN_IF_ERROR(
+      self.backend().Random(device::RandomOp::kUniform, from, to, c.ctx.generator(), self));
   return self;
 }
 

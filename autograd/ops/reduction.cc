@@ -183,6 +183,8 @@ TENSORD_REGISTER_OP(OpDef{
                              .backward = &SumBackward},
 });
 
+absl::StatusOr<std::vector<Tensor>> ProdBackward(const GradCall& g);  // below, with max/min
+
 TENSORD_REGISTER_OP(OpDef{
     .name = "prod",
     .doc = "Product of elements over dims; integer and bool inputs multiply in int64.",
@@ -190,6 +192,10 @@ TENSORD_REGISTER_OP(OpDef{
     .attrs = ReduceAttrs(),
     .forward = SumLike(ReduceOp::kProd),
     .supports_out = true,
+    .derivative = Derivative{.grad_fn = "ProdBackward0",
+                             .grad_fn_dim = "ProdBackward1",
+                             .backward = &ProdBackward,
+                             .saves_inputs = true},
 });
 
 TENSORD_REGISTER_OP(OpDef{
@@ -222,7 +228,6 @@ TENSORD_REGISTER_OP(OpDef{
 
 // ---- max, min, amax, amin, argmax, argmin ------------------------------------
 
-
 // ---- derivatives of the picking and statistical reductions --------------------
 
 // Gradient shared evenly among the elements equal to the picked value
@@ -250,8 +255,8 @@ absl::StatusOr<std::vector<Tensor>> ToIndices(const GradCall& g) {
   if (!kept.empty()) kept[dims[0]] = 1;
   TD_ASSIGN_OR_RETURN(Tensor gk, grad::Op(g, "reshape", {g.grads[0]}, {{"size", kept}}));
   TD_ASSIGN_OR_RETURN(Tensor ik, grad::Op(g, "reshape", {g.outputs[1]}, {{"size", kept}}));
-  TD_ASSIGN_OR_RETURN(Tensor zeros, device::Full(g.ctx, in, Scalar(0.0), g.grads[0].dtype(),
-                                                 g.grads[0].device()));
+  TD_ASSIGN_OR_RETURN(
+      Tensor zeros, device::Full(g.ctx, in, Scalar(0.0), g.grads[0].dtype(), g.grads[0].device()));
   TD_ASSIGN_OR_RETURN(Tensor dx, grad::Op(g, "scatter", {zeros, ik, gk},
                                           {{"dim", dims.empty() ? int64_t{0} : dims[0]}}));
   return std::vector<Tensor>{dx};
@@ -264,8 +269,8 @@ BackwardFn VarStdBackward(bool take_sqrt) {
     const bool keepdim = g.attrs.Bool("keepdim");
     const Tensor& x = g.inputs[0];
     const int64_t n = device::Numel(g.input_shapes[0]) / std::max<int64_t>(1, g.grads[0].numel());
-    const int64_t correction = g.attrs.Has("correction") ? g.attrs.Int("correction")
-                                                         : (g.attrs.Bool("unbiased") ? 1 : 0);
+    const int64_t correction =
+        g.attrs.Has("correction") ? g.attrs.Int("correction") : (g.attrs.Bool("unbiased") ? 1 : 0);
     TD_ASSIGN_OR_RETURN(Tensor mean, grad::Op(g, "mean", {x}, {{"dim", dims}, {"keepdim", true}}));
     TD_ASSIGN_OR_RETURN(Tensor dev, grad::Op(g, "sub", {x, mean}));
     TD_ASSIGN_OR_RETURN(Tensor gy, grad::ExpandOver(g, g.grads[0], dims, keepdim));
@@ -329,12 +334,62 @@ absl::StatusOr<std::vector<Tensor>> LogsumexpBackward(const GradCall& g) {
   return std::vector<Tensor>{dx};
 }
 
+// d prod, zero-safe: with P the product of the nonzero elements and z the
+// count of zeros in each reduced group, d/dx_i is P / x_i when z = 0; at
+// the zero when z = 1 it is P; everything else is 0.
+absl::StatusOr<std::vector<Tensor>> ProdBackward(const GradCall& g) {
+  const std::vector<int64_t> dims = grad::ReducedDims(g);
+  const bool keepdim = g.attrs.Has("keepdim") && g.attrs.Bool("keepdim");
+  const Tensor& x = g.inputs[0];
+  const std::map<std::string, AttrValue> group = {{"dim", dims}, {"keepdim", true}};
+  TD_ASSIGN_OR_RETURN(Tensor is_zero, grad::Op(g, "eq", {x}, {{"other", 0.0}}));
+  TD_ASSIGN_OR_RETURN(Tensor zf, grad::AsGradType(g, is_zero));
+  TD_ASSIGN_OR_RETURN(Tensor zc, grad::Op(g, "sum", {zf}, group));
+  TD_ASSIGN_OR_RETURN(Tensor zcount, grad::ExpandOver(g, zc, dims, true));
+  TD_ASSIGN_OR_RETURN(Tensor xs, grad::Op(g, "masked_fill", {x, is_zero}, {{"value", 1.0}}));
+  TD_ASSIGN_OR_RETURN(Tensor p1, grad::Op(g, "prod", {xs}, group));
+  TD_ASSIGN_OR_RETURN(Tensor p, grad::ExpandOver(g, p1, dims, true));
+  TD_ASSIGN_OR_RETURN(Tensor ratio, grad::Div(g, p, xs));
+  TD_ASSIGN_OR_RETURN(Tensor no_zero, grad::Op(g, "eq", {zcount}, {{"other", 0.0}}));
+  TD_ASSIGN_OR_RETURN(Tensor one_zero, grad::Op(g, "eq", {zcount}, {{"other", 1.0}}));
+  TD_ASSIGN_OR_RETURN(Tensor at_nonzero, grad::Op(g, "where", {no_zero, ratio}, {{"other", 0.0}}));
+  TD_ASSIGN_OR_RETURN(Tensor at_zero, grad::Op(g, "where", {one_zero, p}, {{"other", 0.0}}));
+  TD_ASSIGN_OR_RETURN(Tensor local, grad::Op(g, "where", {is_zero, at_zero, at_nonzero}));
+  TD_ASSIGN_OR_RETURN(Tensor gy, grad::ExpandOver(g, g.grads[0], dims, keepdim));
+  TD_ASSIGN_OR_RETURN(Tensor dx, grad::Mul(g, gy, local));
+  return std::vector<Tensor>{dx};
+}
+
+// d cumprod along dim for inputs without zeros: the reversed cumulative sum
+// of grad * out, divided by x. Zeros are refused rather than answered wrong.
+absl::StatusOr<std::vector<Tensor>> CumprodBackward(const GradCall& g) {
+  const int64_t dim = g.attrs.Int("dim");
+  const Tensor& x = g.inputs[0];
+  TD_ASSIGN_OR_RETURN(Tensor is_zero, grad::Op(g, "eq", {x}, {{"other", 0.0}}));
+  TD_ASSIGN_OR_RETURN(Tensor any_zero, grad::Op(g, "any", {is_zero}));
+  TD_ASSIGN_OR_RETURN(std::string flag, device::ToHost(g.ctx, any_zero));
+  if (!flag.empty() && flag[0] != 0) {
+    return absl::UnimplementedError(
+        "the derivative of cumprod is not implemented for inputs that contain zeros yet");
+  }
+  TD_ASSIGN_OR_RETURN(Tensor go, grad::Mul(g, g.grads[0], g.outputs[0]));
+  TD_ASSIGN_OR_RETURN(
+      Tensor total,
+      grad::Op(g, "sum", {go}, {{"dim", std::vector<int64_t>{dim}}, {"keepdim", true}}));
+  TD_ASSIGN_OR_RETURN(Tensor run, grad::Op(g, "cumsum", {go}, {{"dim", dim}}));
+  TD_ASSIGN_OR_RETURN(Tensor rest, grad::Op(g, "sub", {total, run}));
+  TD_ASSIGN_OR_RETURN(Tensor rev, grad::Op(g, "add", {rest, go}));
+  TD_ASSIGN_OR_RETURN(Tensor dx, grad::Div(g, rev, x));
+  return std::vector<Tensor>{dx};
+}
+
 // d cumsum along dim: the reversed cumulative sum of grad,
 // sum(grad) - cumsum(grad) + grad.
 absl::StatusOr<std::vector<Tensor>> CumsumBackward(const GradCall& g) {
   const int64_t dim = g.attrs.Int("dim");
-  TD_ASSIGN_OR_RETURN(Tensor total, grad::Op(g, "sum", {g.grads[0]},
-                                             {{"dim", std::vector<int64_t>{dim}}, {"keepdim", true}}));
+  TD_ASSIGN_OR_RETURN(
+      Tensor total,
+      grad::Op(g, "sum", {g.grads[0]}, {{"dim", std::vector<int64_t>{dim}}, {"keepdim", true}}));
   TD_ASSIGN_OR_RETURN(Tensor run, grad::Op(g, "cumsum", {g.grads[0]}, {{"dim", dim}}));
   TD_ASSIGN_OR_RETURN(Tensor rest, grad::Op(g, "sub", {total, run}));
   TD_ASSIGN_OR_RETURN(Tensor dx, grad::Op(g, "add", {rest, g.grads[0]}));
@@ -369,11 +424,12 @@ OpDef MaxMinDef(const char* name, ReduceOp op, const char* what) {
       .attrs = {OneDimAttr(false), KeepdimAttr()},
       .forward = MaxMin(op, name),
       .num_outputs = 2,
-      .derivative = Derivative{.grad_fn = op == ReduceOp::kMax ? "MaxBackward1" : "MinBackward1",
-                               .grad_fn_dim = op == ReduceOp::kMax ? "MaxBackward0" : "MinBackward0",
-                               .backward = &ToIndices,
-                               .saves_inputs = true,
-                               .saves_outputs = true},
+      .derivative =
+          Derivative{.grad_fn = op == ReduceOp::kMax ? "MaxBackward1" : "MinBackward1",
+                     .grad_fn_dim = op == ReduceOp::kMax ? "MaxBackward0" : "MinBackward0",
+                     .backward = &ToIndices,
+                     .saves_inputs = true,
+                     .saves_outputs = true},
   };
 }
 TENSORD_REGISTER_OP(MaxMinDef("max", ReduceOp::kMax, "largest"));
@@ -488,7 +544,9 @@ TENSORD_REGISTER_OP(OpDef{
     .attrs = VarAttrs(),
     .forward = VarStd(false),
     .supports_out = true,
-    .derivative = Derivative{.grad_fn = "VarBackward0", .backward = VarStdBackward(false), .saves_inputs = true},
+    .derivative = Derivative{.grad_fn = "VarBackward0",
+                             .backward = VarStdBackward(false),
+                             .saves_inputs = true},
 });
 
 TENSORD_REGISTER_OP(OpDef{
@@ -498,7 +556,10 @@ TENSORD_REGISTER_OP(OpDef{
     .attrs = VarAttrs(),
     .forward = VarStd(true),
     .supports_out = true,
-    .derivative = Derivative{.grad_fn = "StdBackward0", .backward = VarStdBackward(true), .saves_inputs = true, .saves_outputs = true},
+    .derivative = Derivative{.grad_fn = "StdBackward0",
+                             .backward = VarStdBackward(true),
+                             .saves_inputs = true,
+                             .saves_outputs = true},
 });
 
 // ---- norm --------------------------------------------------------------------
@@ -558,7 +619,10 @@ TENSORD_REGISTER_OP(OpDef{
       return One(out);
     },
     .supports_out = true,
-    .derivative = Derivative{.grad_fn = "NormBackward1", .backward = &NormBackward, .saves_inputs = true, .saves_outputs = true},
+    .derivative = Derivative{.grad_fn = "NormBackward1",
+                             .backward = &NormBackward,
+                             .saves_inputs = true,
+                             .saves_outputs = true},
 });
 
 // ---- logsumexp ---------------------------------------------------------------
@@ -598,7 +662,10 @@ TENSORD_REGISTER_OP(OpDef{
       return One(out);
     },
     .supports_out = true,
-    .derivative = Derivative{.grad_fn = "LogsumexpBackward0", .backward = &LogsumexpBackward, .saves_inputs = true, .saves_outputs = true},
+    .derivative = Derivative{.grad_fn = "LogsumexpBackward0",
+                             .backward = &LogsumexpBackward,
+                             .saves_inputs = true,
+                             .saves_outputs = true},
 });
 
 // ---- all, any ----------------------------------------------------------------
@@ -654,10 +721,12 @@ OpDef CumDef(const char* name, ReduceOp op, const char* what) {
       },
       .inplace_variant = true,
       .supports_out = true,
-      .derivative = op == ReduceOp::kSum ? std::optional<Derivative>(Derivative{
-                                               .grad_fn = "CumsumBackward0",
-                                               .backward = &CumsumBackward})
-                                         : std::nullopt,
+      .derivative = op == ReduceOp::kSum
+                        ? Derivative{.grad_fn = "CumsumBackward0", .backward = &CumsumBackward}
+                        : Derivative{.grad_fn = "CumprodBackward0",
+                                     .backward = &CumprodBackward,
+                                     .saves_inputs = true,
+                                     .saves_outputs = true},
   };
 }
 TENSORD_REGISTER_OP(CumDef("cumsum", ReduceOp::kSum, "sum"));

@@ -41,9 +41,9 @@ absl::StatusOr<Tensor> Flatten(const device::Context& ctx, const Tensor& self, i
   TD_ASSIGN_OR_RETURN(const int64_t start, device::WrapDim(start_dim, self.dim()));
   TD_ASSIGN_OR_RETURN(const int64_t end, device::WrapDim(end_dim, self.dim()));
   if (start > end) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "flatten() has invalid args: start_dim cannot come after end_dim (", start, " > ", end,
-        ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("flatten() has invalid args: start_dim cannot come after end_dim (", start,
+                     " > ", end, ")"));
   }
   if (start == end) return self;
   Shape shape(self.shape().begin(), self.shape().begin() + start);
@@ -73,8 +73,8 @@ absl::StatusOr<std::vector<Tensor>> RepeatBackward(const GradCall& g) {
   if (!reps_dims.empty()) {
     TD_ASSIGN_OR_RETURN(t, grad::Op(g, "sum", {t}, {{"dim", reps_dims}}));
   }
-  TD_ASSIGN_OR_RETURN(t, grad::Op(g, "reshape", {t},
-                                  {{"size", std::vector<int64_t>(in.begin(), in.end())}}));
+  TD_ASSIGN_OR_RETURN(
+      t, grad::Op(g, "reshape", {t}, {{"size", std::vector<int64_t>(in.begin(), in.end())}}));
   return std::vector<Tensor>{t};
 }
 
@@ -107,9 +107,9 @@ absl::StatusOr<std::vector<Tensor>> StackBackward(const GradCall& g) {
   std::vector<Tensor> out(g.input_shapes.size());
   for (size_t i = 0; i < out.size(); ++i) {
     if (!g.needs_grad[i]) continue;
-    TD_ASSIGN_OR_RETURN(out[i], grad::Op(g, "select", {g.grads[0]},
-                                         {{"dim", g.attrs.Int("dim")},
-                                          {"index", static_cast<int64_t>(i)}}));
+    TD_ASSIGN_OR_RETURN(
+        out[i], grad::Op(g, "select", {g.grads[0]},
+                         {{"dim", g.attrs.Int("dim")}, {"index", static_cast<int64_t>(i)}}));
   }
   return out;
 }
@@ -139,10 +139,10 @@ absl::StatusOr<Tensor> Unflatten(const Tensor& self, int64_t dim,
   }
   absl::StatusOr<Shape> inferred = device::InferSize(sizes, self.shape()[d]);
   if (!inferred.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unflatten: Provided sizes ", ShapeToString(sizes),
-        " don't multiply up to the size of dim ", d, " (", self.shape()[d],
-        ") in the input tensor (at most one size may be -1)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unflatten: Provided sizes ", ShapeToString(sizes),
+                     " don't multiply up to the size of dim ", d, " (", self.shape()[d],
+                     ") in the input tensor (at most one size may be -1)"));
   }
   Shape shape(self.shape().begin(), self.shape().begin() + d);
   shape.insert(shape.end(), inferred->begin(), inferred->end());
@@ -176,8 +176,8 @@ absl::StatusOr<Tensor> Repeat(const device::Context& ctx, const Tensor& self,
   }
   for (int64_t r : repeats) {
     if (r < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "repeat: repeats must be non-negative, but got ", ShapeToString(repeats)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("repeat: repeats must be non-negative, but got ", ShapeToString(repeats)));
     }
   }
   Tensor x = self;
@@ -191,9 +191,9 @@ absl::StatusOr<Tensor> Repeat(const device::Context& ctx, const Tensor& self,
     const int64_t size = x.shape()[2 * i + 1];
     int64_t repeated = 0;
     if (__builtin_mul_overflow(repeats[i], size, &repeated)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "repeat: repeating dim ", i, " (size ", size, ") ", repeats[i],
-          " times overflows int64: use smaller repeats"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("repeat: repeating dim ", i, " (size ", size, ") ", repeats[i],
+                       " times overflows int64: use smaller repeats"));
     }
     tiled.push_back(repeats[i]);
     tiled.push_back(size);
@@ -232,9 +232,9 @@ absl::StatusOr<Tensor> Cat(const device::Context& ctx, std::span<const Tensor> t
   for (size_t i = 0; i < tensors.size(); ++i) {
     const Tensor& t = tensors[i];
     if (t.dim() == 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "zero-dimensional tensor (at position ", i,
-          ") cannot be concatenated: unsqueeze it first, or use stack"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("zero-dimensional tensor (at position ", i,
+                       ") cannot be concatenated: unsqueeze it first, or use stack"));
     }
     TD_RETURN_IF_ERROR(device::CheckSameDevice(tensors[0], t));
     promote.AddTensor(t.dtype(), false);
@@ -256,10 +256,10 @@ absl::StatusOr<Tensor> Cat(const device::Context& ctx, std::span<const Tensor> t
     }
     for (int64_t k = 0; k < t.dim(); ++k) {
       if (k != d && t.shape()[k] != ref->shape()[k]) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "Sizes of tensors must match except in dimension ", d, ". Expected size ",
-            ref->shape()[k], " but got size ", t.shape()[k], " for tensor number ", i,
-            " in the list."));
+        return absl::InvalidArgumentError(
+            absl::StrCat("Sizes of tensors must match except in dimension ", d, ". Expected size ",
+                         ref->shape()[k], " but got size ", t.shape()[k], " for tensor number ", i,
+                         " in the list."));
       }
     }
     shape[d] += t.shape()[d];
@@ -285,9 +285,8 @@ absl::StatusOr<Tensor> Stack(const device::Context& ctx, std::span<const Tensor>
   for (size_t i = 1; i < tensors.size(); ++i) {
     if (tensors[i].shape() != tensors[0].shape()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "stack expects each tensor to be equal size, but got ",
-          ShapeToString(tensors[0].shape()), " at entry 0 and ",
-          ShapeToString(tensors[i].shape()), " at entry ", i));
+          "stack expects each tensor to be equal size, but got ", ShapeToString(tensors[0].shape()),
+          " at entry 0 and ", ShapeToString(tensors[i].shape()), " at entry ", i));
     }
   }
   TD_ASSIGN_OR_RETURN(const int64_t d, device::WrapDim(dim, tensors[0].dim() + 1));
@@ -371,17 +370,17 @@ absl::StatusOr<std::vector<Tensor>> Split(const OpCall& c) {
       sum += n;
     }
     if (sum != size) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "split_with_sizes expects split_sizes to sum exactly to ", size,
-          " (input tensor's size at dimension ", d, "), but got split_sizes=",
-          ShapeToString(sizes)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("split_with_sizes expects split_sizes to sum exactly to ", size,
+                       " (input tensor's size at dimension ", d,
+                       "), but got split_sizes=", ShapeToString(sizes)));
     }
     return SplitWithSizes(self, d, sizes);
   }
   const int64_t split_size = c.attrs.Int("split_size");
   if (split_size < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "split expects split_size be non-negative, but got split_size=", split_size));
+    return absl::InvalidArgumentError(
+        absl::StrCat("split expects split_size be non-negative, but got split_size=", split_size));
   }
   if (split_size == 0 && size != 0) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -97,7 +97,6 @@ AttrDef ApproximateAttr() {
           "\"none\" (exact, with erf) or \"tanh\" (the tanh approximation)"};
 }
 
-
 // ---- local derivatives d(op)/dx, given x and y = op(x) -------------------
 
 absl::StatusOr<Tensor> NegLocal(const GradCall& g, const Tensor&, const Tensor&) {
@@ -170,6 +169,46 @@ absl::StatusOr<Tensor> SiluLocal(const GradCall& g, const Tensor& x, const Tenso
   return grad::Mul(g, s, t1);
 }
 
+// d gelu: Phi(x) + x phi(x) (Phi recovered as gelu(x) / x, 1/2 at 0); the
+// tanh form: 0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3c x^2), t = tanh(k (x + c x^3)).
+absl::StatusOr<std::vector<Tensor>> GeluBackward(const GradCall& g) {
+  const Tensor &x = g.inputs[0], &y = g.outputs[0];
+  Tensor local;
+  if (g.attrs.String("approximate") == "tanh") {
+    constexpr double kK = 0.7978845608028654, kC = 0.044715;  // sqrt(2 / pi)
+    TD_ASSIGN_OR_RETURN(Tensor x2, grad::Mul(g, x, x));
+    TD_ASSIGN_OR_RETURN(Tensor x3, grad::Mul(g, x2, x));
+    TD_ASSIGN_OR_RETURN(Tensor cx3, grad::Mul(g, x3, kC));
+    TD_ASSIGN_OR_RETURN(Tensor inner, grad::Op(g, "add", {x, cx3}));
+    TD_ASSIGN_OR_RETURN(Tensor kin, grad::Mul(g, inner, kK));
+    TD_ASSIGN_OR_RETURN(Tensor t, grad::Op(g, "tanh", {kin}));
+    TD_ASSIGN_OR_RETURN(Tensor t1, grad::Op(g, "add", {t}, {{"other", 1.0}}));
+    TD_ASSIGN_OR_RETURN(Tensor a, grad::Mul(g, t1, 0.5));
+    TD_ASSIGN_OR_RETURN(Tensor t2, grad::Mul(g, t, t));
+    TD_ASSIGN_OR_RETURN(Tensor sech2, grad::OneMinus(g, t2));
+    TD_ASSIGN_OR_RETURN(Tensor c3x2, grad::Mul(g, x2, 3 * kC));
+    TD_ASSIGN_OR_RETURN(Tensor dinner, grad::Op(g, "add", {c3x2}, {{"other", 1.0}}));
+    TD_ASSIGN_OR_RETURN(Tensor b0, grad::Mul(g, sech2, dinner));
+    TD_ASSIGN_OR_RETURN(Tensor b1, grad::Mul(g, b0, x));
+    TD_ASSIGN_OR_RETURN(Tensor b, grad::Mul(g, b1, 0.5 * kK));
+    TD_ASSIGN_OR_RETURN(local, grad::Op(g, "add", {a, b}));
+  } else {
+    constexpr double kInvSqrt2Pi = 0.3989422804014327;
+    TD_ASSIGN_OR_RETURN(Tensor is_zero, grad::Op(g, "eq", {x}, {{"other", 0.0}}));
+    TD_ASSIGN_OR_RETURN(Tensor safe_x, grad::Op(g, "masked_fill", {x, is_zero}, {{"value", 1.0}}));
+    TD_ASSIGN_OR_RETURN(Tensor ratio, grad::Div(g, y, safe_x));
+    TD_ASSIGN_OR_RETURN(Tensor cdf, grad::Op(g, "masked_fill", {ratio, is_zero}, {{"value", 0.5}}));
+    TD_ASSIGN_OR_RETURN(Tensor x2, grad::Mul(g, x, x));
+    TD_ASSIGN_OR_RETURN(Tensor e, grad::Mul(g, x2, -0.5));
+    TD_ASSIGN_OR_RETURN(Tensor ex, grad::Op(g, "exp", {e}));
+    TD_ASSIGN_OR_RETURN(Tensor pdf, grad::Mul(g, ex, kInvSqrt2Pi));
+    TD_ASSIGN_OR_RETURN(Tensor xpdf, grad::Mul(g, x, pdf));
+    TD_ASSIGN_OR_RETURN(local, grad::Op(g, "add", {cdf, xpdf}));
+  }
+  TD_ASSIGN_OR_RETURN(Tensor dx, grad::Mul(g, g.grads[0], local));
+  return std::vector<Tensor>{dx};
+}
+
 // PyTorch's refusal by a kernel that is not compiled for a dtype.
 std::string NotImplemented(absl::string_view kernel) {
   return absl::StrCat("\"", kernel, "\" not implemented for '$0'");
@@ -179,80 +218,95 @@ TENSORD_REGISTER_OP(UnaryOpDef({.name = "neg",
                                 .op = UnaryOp::kNeg,
                                 .domain = Domain::kAny,
                                 .doc = "-self (the kernel refuses bool as PyTorch does).",
-                                .derivative = grad::Pointwise("NegBackward0", &NegLocal, false, false)}));
+                                .derivative = grad::Pointwise("NegBackward0", &NegLocal, false,
+                                                              false)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "abs",
                                 .op = UnaryOp::kAbs,
                                 .domain = Domain::kNoBool,
                                 .doc = "|self|.",
                                 .refusal = NotImplemented("abs_cpu"),
-                                .derivative = grad::Pointwise("AbsBackward0", &AbsLocal, true, false)}));
+                                .derivative = grad::Pointwise("AbsBackward0", &AbsLocal, true,
+                                                              false)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "sign",
                                 .op = UnaryOp::kSign,
                                 .domain = Domain::kAny,
                                 .doc = "-1, 0 or 1 by the sign of self (0 for NaN).",
-                                .derivative = grad::Pointwise("SignBackward0", &ZeroLocal, false, false)}));
+                                .derivative = grad::Pointwise("SignBackward0", &ZeroLocal, false,
+                                                              false)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "exp",
                                 .op = UnaryOp::kExp,
                                 .domain = Domain::kPromoteFloat,
                                 .doc = "e ** self; integers give float32.",
-                                .derivative = grad::Pointwise("ExpBackward0", &ExpLocal, false, true)}));
+                                .derivative = grad::Pointwise("ExpBackward0", &ExpLocal, false,
+                                                              true)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "log",
                                 .op = UnaryOp::kLog,
                                 .domain = Domain::kPromoteFloat,
                                 .doc = "Natural log; integers give float32.",
-                                .derivative = grad::Pointwise("LogBackward0", &LogLocal, true, false)}));
+                                .derivative = grad::Pointwise("LogBackward0", &LogLocal, true,
+                                                              false)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "log1p",
                                 .op = UnaryOp::kLog1p,
                                 .domain = Domain::kPromoteFloat,
                                 .doc = "log(1 + self), accurate near 0; integers give float32.",
-                                .derivative = grad::Pointwise("Log1PBackward0", &Log1pLocal, true, false)}));
+                                .derivative = grad::Pointwise("Log1PBackward0", &Log1pLocal, true,
+                                                              false)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "expm1",
                                 .op = UnaryOp::kExpm1,
                                 .domain = Domain::kPromoteFloat,
                                 .doc = "exp(self) - 1, accurate near 0; integers give float32.",
-                                .derivative = grad::Pointwise("Expm1Backward0", &Expm1Local, false, true)}));
+                                .derivative = grad::Pointwise("Expm1Backward0", &Expm1Local, false,
+                                                              true)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "sqrt",
                                 .op = UnaryOp::kSqrt,
                                 .domain = Domain::kPromoteFloat,
                                 .doc = "Square root; integers give float32.",
-                                .derivative = grad::Pointwise("SqrtBackward0", &SqrtLocal, false, true)}));
+                                .derivative = grad::Pointwise("SqrtBackward0", &SqrtLocal, false,
+                                                              true)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "rsqrt",
                                 .op = UnaryOp::kRsqrt,
                                 .domain = Domain::kPromoteFloat,
                                 .doc = "1 / sqrt(self); integers give float32.",
-                                .derivative = grad::Pointwise("RsqrtBackward0", &RsqrtLocal, false, true)}));
+                                .derivative = grad::Pointwise("RsqrtBackward0", &RsqrtLocal, false,
+                                                              true)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "reciprocal",
                                 .op = UnaryOp::kReciprocal,
                                 .domain = Domain::kPromoteFloat,
                                 .doc = "1 / self; integers give float32.",
-                                .derivative = grad::Pointwise("ReciprocalBackward0", &ReciprocalLocal, false, true)}));
+                                .derivative = grad::Pointwise("ReciprocalBackward0",
+                                                              &ReciprocalLocal, false, true)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "sin",
                                 .op = UnaryOp::kSin,
                                 .domain = Domain::kPromoteFloat,
                                 .doc = "Sine (radians); integers give float32.",
-                                .derivative = grad::Pointwise("SinBackward0", &SinLocal, true, false)}));
+                                .derivative = grad::Pointwise("SinBackward0", &SinLocal, true,
+                                                              false)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "cos",
                                 .op = UnaryOp::kCos,
                                 .domain = Domain::kPromoteFloat,
                                 .doc = "Cosine (radians); integers give float32.",
-                                .derivative = grad::Pointwise("CosBackward0", &CosLocal, true, false)}));
+                                .derivative = grad::Pointwise("CosBackward0", &CosLocal, true,
+                                                              false)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "tanh",
                                 .op = UnaryOp::kTanh,
                                 .domain = Domain::kPromoteFloat,
                                 .doc = "Hyperbolic tangent; integers give float32.",
-                                .derivative = grad::Pointwise("TanhBackward0", &TanhLocal, false, true)}));
+                                .derivative = grad::Pointwise("TanhBackward0", &TanhLocal, false,
+                                                              true)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "sigmoid",
                                 .op = UnaryOp::kSigmoid,
                                 .domain = Domain::kPromoteFloat,
                                 .doc = "1 / (1 + exp(-self)); integers give float32.",
-                                .derivative = grad::Pointwise("SigmoidBackward0", &SigmoidLocal, false, true)}));
+                                .derivative = grad::Pointwise("SigmoidBackward0", &SigmoidLocal,
+                                                              false, true)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "relu",
                                 .op = UnaryOp::kRelu,
                                 .domain = Domain::kNoBool,
                                 .doc = "max(self, 0); keeps integer dtypes.",
                                 .refusal = "Boolean inputs not supported for relu",
                                 .out = false,
-                                .derivative = grad::Pointwise("ReluBackward0", &ReluLocal, false, true)}));
+                                .derivative = grad::Pointwise("ReluBackward0", &ReluLocal, false,
+                                                              true)}));
 TENSORD_REGISTER_OP(UnaryOpDef(
     {.name = "gelu",
      .op = UnaryOp::kGelu,
@@ -261,31 +315,39 @@ TENSORD_REGISTER_OP(UnaryOpDef(
      .refusal = NotImplemented("GeluKernelImpl"),
      .inplace = false,
      .attrs = {ApproximateAttr()},
-     .select = &GeluVariant}));
+     .select = &GeluVariant,
+     .derivative = Derivative{.grad_fn = "GeluBackward0",
+                              .backward = &GeluBackward,
+                              .saves_inputs = true,
+                              .saves_outputs = true}}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "silu",
                                 .op = UnaryOp::kSilu,
                                 .domain = Domain::kFloatOnly,
                                 .doc = "self * sigmoid(self) (torch.nn.functional.silu).",
                                 .refusal = NotImplemented("silu_cpu"),
-                                .derivative = grad::Pointwise("SiluBackward0", &SiluLocal, true, false)}));
+                                .derivative = grad::Pointwise("SiluBackward0", &SiluLocal, true,
+                                                              false)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "floor",
                                 .op = UnaryOp::kFloor,
                                 .domain = Domain::kNoBool,
                                 .doc = "Round toward -inf; integers are unchanged.",
                                 .refusal = NotImplemented("floor_vml_cpu"),
-                                .derivative = grad::Pointwise("FloorBackward0", &ZeroLocal, false, false)}));
+                                .derivative = grad::Pointwise("FloorBackward0", &ZeroLocal, false,
+                                                              false)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "ceil",
                                 .op = UnaryOp::kCeil,
                                 .domain = Domain::kNoBool,
                                 .doc = "Round toward +inf; integers are unchanged.",
                                 .refusal = NotImplemented("ceil_vml_cpu"),
-                                .derivative = grad::Pointwise("CeilBackward0", &ZeroLocal, false, false)}));
+                                .derivative = grad::Pointwise("CeilBackward0", &ZeroLocal, false,
+                                                              false)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "round",
                                 .op = UnaryOp::kRound,
                                 .domain = Domain::kNoBool,
                                 .doc = "Round half to even; integers are unchanged.",
                                 .refusal = NotImplemented("round_vml_cpu"),
-                                .derivative = grad::Pointwise("RoundBackward0", &ZeroLocal, false, false)}));
+                                .derivative = grad::Pointwise("RoundBackward0", &ZeroLocal, false,
+                                                              false)}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "logical_not",
                                 .op = UnaryOp::kLogicalNot,
                                 .domain = Domain::kTruth,
@@ -360,8 +422,9 @@ TENSORD_REGISTER_OP(OpDef{
     .forward = Single(&Clamp),
     .inplace_variant = true,
     .supports_out = true,
-    .derivative = Derivative{
-        .grad_fn = "ClampBackward1", .backward = &ClampBackward, .saves_inputs = true},
+    .derivative = Derivative{.grad_fn = "ClampBackward1",
+                             .backward = &ClampBackward,
+                             .saves_inputs = true},
 });
 
 }  // namespace

@@ -63,9 +63,9 @@ Derivative ReshapeDerivative() {
 }
 
 absl::StatusOr<std::vector<Tensor>> TransposeBackward(const GradCall& g) {
-  TD_ASSIGN_OR_RETURN(Tensor dx, grad::Op(g, "transpose", {g.grads[0]},
-                                          {{"dim0", g.attrs.Int("dim0")},
-                                           {"dim1", g.attrs.Int("dim1")}}));
+  TD_ASSIGN_OR_RETURN(Tensor dx,
+                      grad::Op(g, "transpose", {g.grads[0]},
+                               {{"dim0", g.attrs.Int("dim0")}, {"dim1", g.attrs.Int("dim1")}}));
   return std::vector<Tensor>{dx};
 }
 
@@ -76,9 +76,9 @@ absl::StatusOr<std::vector<Tensor>> TBackward(const GradCall& g) {
 
 absl::StatusOr<Tensor> T(const Tensor& self) {
   if (self.dim() > 2) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "t() expects a tensor with <= 2 dimensions, but self is ", self.dim(),
-        "D: use transpose(dim0, dim1) or permute"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("t() expects a tensor with <= 2 dimensions, but self is ", self.dim(),
+                     "D: use transpose(dim0, dim1) or permute"));
   }
   if (self.dim() < 2) return self;
   return self.Transpose(0, 1);
@@ -106,11 +106,12 @@ TENSORD_REGISTER_OP(ViewOp("select", "Index `index` along `dim`, removing that d
                            Single([](const OpCall& c) {
                              return c.inputs[0].Select(c.attrs.Int("dim"), c.attrs.Int("index"));
                            }),
-    grad::ViewDerivative("SelectBackward0", "select")));
+                           grad::ViewDerivative("SelectBackward0", "select")));
 
 TENSORD_REGISTER_OP(ViewOp(
-    "slice", "Elements start:end:step along dim, as Python slices (negative bounds count from "
-             "the end).",
+    "slice",
+    "Elements start:end:step along dim, as Python slices (negative bounds count from "
+    "the end).",
     {IntAttr("dim", 0, "dimension to slice"), IntAttr("start", 0, "first index"),
      IntAttr("end", INT64_MAX, "end index (exclusive)"), IntAttr("step", 1, "positive step")},
     Single([](const OpCall& c) {
@@ -119,15 +120,16 @@ TENSORD_REGISTER_OP(ViewOp(
     }),
     grad::ViewDerivative("SliceBackward0", "slice")));
 
-TENSORD_REGISTER_OP(ViewOp(
-    "index", "Basic indexing as Python writes it inside x[...]: \":, 1\", \"1:3, ::2\", "
-             "\"..., -1\", \"None\".",
-    {{"spec", AttrType::kString, std::nullopt, false, "the index expression"}},
-    Single([](const OpCall& c) -> absl::StatusOr<Tensor> {
-      TD_ASSIGN_OR_RETURN(auto items, device::ParseIndex(c.attrs.String("spec")));
-      return device::ApplyIndex(c.inputs[0], items);
-    }),
-    grad::ViewDerivative("SliceBackward0", "index")));
+TENSORD_REGISTER_OP(
+    ViewOp("index",
+           "Basic indexing as Python writes it inside x[...]: \":, 1\", \"1:3, ::2\", "
+           "\"..., -1\", \"None\".",
+           {{"spec", AttrType::kString, std::nullopt, false, "the index expression"}},
+           Single([](const OpCall& c) -> absl::StatusOr<Tensor> {
+             TD_ASSIGN_OR_RETURN(auto items, device::ParseIndex(c.attrs.String("spec")));
+             return device::ApplyIndex(c.inputs[0], items);
+           }),
+           grad::ViewDerivative("SliceBackward0", "index")));
 
 TENSORD_REGISTER_OP(OpDef{
     .name = "detach",
@@ -140,8 +142,7 @@ TENSORD_REGISTER_OP(OpDef{
 
 TENSORD_REGISTER_OP(ViewOp("transpose", "Swaps dims dim0 and dim1.",
                            {DimAttr("dim0"), DimAttr("dim1")}, Single([](const OpCall& c) {
-                             return c.inputs[0].Transpose(c.attrs.Int("dim0"),
-                                                          c.attrs.Int("dim1"));
+                             return c.inputs[0].Transpose(c.attrs.Int("dim0"), c.attrs.Int("dim1"));
                            }),
                            Derivative{.grad_fn = "TransposeBackward0",
                                       .backward = &TransposeBackward}));
@@ -160,11 +161,9 @@ TENSORD_REGISTER_OP(OpDef{
     .derivative = Derivative{.grad_fn = "TBackward1", .backward = &TBackward},
 });
 
-TENSORD_REGISTER_OP(ViewOp("permute", "Reorders dims.",
-                           {{"dims", AttrType::kInts, std::nullopt, false, "the new order"}},
-                           Single([](const OpCall& c) {
-                             return c.inputs[0].Permute(c.attrs.Ints("dims"));
-                           }),
+TENSORD_REGISTER_OP(ViewOp(
+    "permute", "Reorders dims.", {{"dims", AttrType::kInts, std::nullopt, false, "the new order"}},
+    Single([](const OpCall& c) { return c.inputs[0].Permute(c.attrs.Ints("dims")); }),
     grad::ViewDerivative("PermuteBackward0", "permute")));
 
 TENSORD_REGISTER_OP(ViewOp("expand",
@@ -173,15 +172,13 @@ TENSORD_REGISTER_OP(ViewOp("expand",
                            {SizeAttr()}, Single([](const OpCall& c) {
                              return c.inputs[0].Expand(c.attrs.Ints("size"));
                            }),
-    Derivative{.grad_fn = "ExpandBackward0", .backward = &ExpandBackward}));
+                           Derivative{.grad_fn = "ExpandBackward0", .backward = &ExpandBackward}));
 
 TENSORD_REGISTER_OP(OpDef{
     .name = "expand_as",
     .doc = "self expanded to other's shape without copying (expand(other.size())).",
     .inputs = {"self", "other"},
-    .forward = Single([](const OpCall& c) {
-      return c.inputs[0].Expand(c.inputs[1].shape());
-    }),
+    .forward = Single([](const OpCall& c) { return c.inputs[0].Expand(c.inputs[1].shape()); }),
     .is_view = true,
     .derivative = Derivative{.grad_fn = "ExpandBackward0", .backward = &ExpandBackward},
 });
@@ -200,9 +197,9 @@ absl::StatusOr<Tensor> Narrow(const Tensor& self, int64_t dim, int64_t start, in
         absl::StrCat("narrow(): length must be non-negative, but got ", length));
   }
   if (start < -size || start > size) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "narrow(): start out of range (expected to be in range of [", -size, ", ", size,
-        "], but got ", start, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("narrow(): start out of range (expected to be in range of [", -size, ", ",
+                     size, "], but got ", start, ")"));
   }
   if (start < 0) start += size;
   if (start > size - length) {
@@ -225,20 +222,20 @@ TENSORD_REGISTER_OP(ViewOp("unsqueeze", "Inserts a dim of size 1.", {DimAttr()},
                            Single([](const OpCall& c) {
                              return c.inputs[0].Unsqueeze(c.attrs.Int("dim"));
                            }),
-    grad::ViewDerivative("UnsqueezeBackward0", "unsqueeze")));
+                           grad::ViewDerivative("UnsqueezeBackward0", "unsqueeze")));
 
-TENSORD_REGISTER_OP(ViewOp(
-    "squeeze", "Removes dims of size 1 (only `dim` when given).",
-    {{"dim", AttrType::kInt, std::nullopt, true, "the dim to squeeze (default: all size-1 dims)"}},
-    Single([](const OpCall& c) -> absl::StatusOr<Tensor> {
-      if (c.attrs.Has("dim")) return c.inputs[0].Squeeze(c.attrs.Int("dim"));
-      device::Shape shape;
-      for (int64_t s : c.inputs[0].shape()) {
-        if (s != 1) shape.push_back(s);
-      }
-      return device::Reshape(c.ctx, c.inputs[0], shape);
-    }),
-    SqueezeDerivative()));
+TENSORD_REGISTER_OP(ViewOp("squeeze", "Removes dims of size 1 (only `dim` when given).",
+                           {{"dim", AttrType::kInt, std::nullopt, true,
+                             "the dim to squeeze (default: all size-1 dims)"}},
+                           Single([](const OpCall& c) -> absl::StatusOr<Tensor> {
+                             if (c.attrs.Has("dim")) return c.inputs[0].Squeeze(c.attrs.Int("dim"));
+                             device::Shape shape;
+                             for (int64_t s : c.inputs[0].shape()) {
+                               if (s != 1) shape.push_back(s);
+                             }
+                             return device::Reshape(c.ctx, c.inputs[0], shape);
+                           }),
+                           SqueezeDerivative()));
 
 TENSORD_REGISTER_OP(OpDef{
     .name = "contiguous",

@@ -139,8 +139,7 @@ int main(int argc, char** argv) {
     {
       Step("with torch.no_grad(): (x ** 2).requires_grad");
       NoGradGuard no_grad(torch);
-      std::cout << (x.Op("pow", {}, {{"exponent", 2}}).requires_grad() ? "True" : "False")
-                << "\n";
+      std::cout << (x.Op("pow", {}, {{"exponent", 2}}).requires_grad() ? "True" : "False") << "\n";
     }
     Step("y = x.detach()");
     y = x.detach();

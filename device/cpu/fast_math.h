@@ -36,8 +36,8 @@ inline float ExpF(float x) {
   const float er = (p * (r * r) + r) + 1.0f;
   const int32_t n1 = ni >> 1;
   const int32_t n2 = ni - n1;
-  const float y = er * std::bit_cast<float>((n1 + 127) << 23) *
-                  std::bit_cast<float>((n2 + 127) << 23);
+  const float y =
+      er * std::bit_cast<float>((n1 + 127) << 23) * std::bit_cast<float>((n2 + 127) << 23);
   return x != x ? x : y;
 }
 

@@ -23,7 +23,8 @@ double FinishSum(double init, const double* wide, const float* x, int64_t j, int
 template <bool kMax>
 float FinishPick(float init, const float* lanes, bool nan, const float* x, int64_t j, int64_t n) {
   nan |= std::isnan(init);
-  for (int l = 0; l < kLanes; ++l) init = (kMax ? lanes[l] > init : lanes[l] < init) ? lanes[l] : init;
+  for (int l = 0; l < kLanes; ++l)
+    init = (kMax ? lanes[l] > init : lanes[l] < init) ? lanes[l] : init;
   for (; j < n; ++j) {
     nan |= std::isnan(x[j]);
     init = (kMax ? x[j] > init : x[j] < init) ? x[j] : init;
@@ -149,7 +150,8 @@ namespace internal {
 
 std::vector<FloatFolds> SupportedFloatFolds() {
   __builtin_cpu_init();
-  std::vector<FloatFolds> impls = {{"generic", &SumGeneric, &PickGeneric<true>, &PickGeneric<false>}};
+  std::vector<FloatFolds> impls = {
+      {"generic", &SumGeneric, &PickGeneric<true>, &PickGeneric<false>}};
   if (__builtin_cpu_supports("avx2")) {
     impls.push_back({"avx2", &SumAvx2, &PickAvx2<true>, &PickAvx2<false>});
   }

@@ -70,8 +70,8 @@ class Pool {
       fn(0, n);
       return;
     }
-    const int64_t chunks =
-        std::min<int64_t>(static_cast<int64_t>(workers_.size()) + 1, n / std::max<int64_t>(grain, 1));
+    const int64_t chunks = std::min<int64_t>(static_cast<int64_t>(workers_.size()) + 1,
+                                             n / std::max<int64_t>(grain, 1));
     if (chunks < 2) {
       region_mu_.Unlock();
       fn(0, n);
@@ -167,9 +167,7 @@ Pool& GlobalPool() {
 
 int NumThreads() { return GlobalPool().threads(); }
 
-void SetNumThreads(int threads) {
-  GlobalPool().Resize(threads >= 1 ? threads : AvailableCores());
-}
+void SetNumThreads(int threads) { GlobalPool().Resize(threads >= 1 ? threads : AvailableCores()); }
 
 void ParallelFor(int64_t n, int64_t grain, absl::FunctionRef<void(int64_t, int64_t)> fn) {
   if (n <= 0) return;

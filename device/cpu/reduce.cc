@@ -79,9 +79,10 @@ A FoldRow(const Op& op, A init, const char* p, int64_t step, int64_t n) {
 // Max and min are exact in any type that holds T, so floats pick in float
 // (twice the SIMD width of double); sums and products widen to AccType.
 template <typename T, typename Op>
-using FoldAcc = std::conditional_t<
-    (std::is_same_v<Op, MaxReduce> || std::is_same_v<Op, MinReduce>) && kIsFloat<T>,
-    std::conditional_t<std::is_same_v<T, double>, double, float>, AccType<T>>;
+using FoldAcc =
+    std::conditional_t<(std::is_same_v<Op, MaxReduce> ||
+                        std::is_same_v<Op, MinReduce>)&&kIsFloat<T>,
+                       std::conditional_t<std::is_same_v<T, double>, double, float>, AccType<T>>;
 
 template <typename A>
 constexpr DType kAccDType = std::is_same_v<A, double>  ? DType::kFloat64
@@ -102,8 +103,7 @@ void FoldRange(const Op& op, const HostView& in, std::span<const int64_t> dims, 
     A* a = reinterpret_cast<A*>(p[0]);
     if (s[0] == 0) {
       *a = FoldRow<T>(op, *a, p[1], s[1], n);
-    } else if (s[0] == static_cast<int64_t>(sizeof(A)) &&
-               s[1] == static_cast<int64_t>(sizeof(T))) {
+    } else if (s[0] == static_cast<int64_t>(sizeof(A)) && s[1] == static_cast<int64_t>(sizeof(T))) {
       internal::UnitRow([&op](A acc, T v) { return op(acc, Cast<A>(v)); }, a, n,
                         static_cast<const A*>(a), reinterpret_cast<const T*>(p[1]));
     } else {
@@ -174,8 +174,7 @@ void Fold(const HostView& in, std::span<const int64_t> dims, const HostView& out
   std::vector<A> acc(static_cast<size_t>(out.numel()), Op::template Identity<A>());
   FoldInto<T>(op, in, dims, acc.data(), out.shape);
   const Strides acc_strides = ContiguousStrides(out.shape);
-  const HostView acc_out{reinterpret_cast<char*>(acc.data()), out.shape, acc_strides,
-                         kAccDType<A>};
+  const HostView acc_out{reinterpret_cast<char*>(acc.data()), out.shape, acc_strides, kAccDType<A>};
   Map<T, A>([](A v) { return Cast<T>(v); }, out, acc_out);
 }
 

@@ -19,8 +19,6 @@ using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 
-
-
 // ---- factories ---------------------------------------------------------------
 
 OP_CASE("empty", Empty) {
@@ -115,8 +113,8 @@ class LikeCases : public OpTest {
   }
 };
 
-#define LIKE_CASE(op, name, value)                                                  \
-  [[maybe_unused]] static const bool kCovered##name = Cover(CoveredOps(), {op});     \
+#define LIKE_CASE(op, name, value)                                               \
+  [[maybe_unused]] static const bool kCovered##name = Cover(CoveredOps(), {op}); \
   TEST_F(LikeCases, name) { Check(op, value); }
 
 LIKE_CASE("empty_like", EmptyLike, NAN)
@@ -149,8 +147,8 @@ class NewCases : public OpTest {
   }
 };
 
-#define NEW_CASE(op, name, extra, value)                                            \
-  [[maybe_unused]] static const bool kCovered##name = Cover(CoveredOps(), {op});     \
+#define NEW_CASE(op, name, extra, value)                                         \
+  [[maybe_unused]] static const bool kCovered##name = Cover(CoveredOps(), {op}); \
   TEST_F(NewCases, name) { Check(op, extra, value); }
 
 NEW_CASE("new_empty", NewEmpty, {}, NAN)

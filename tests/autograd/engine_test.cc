@@ -142,7 +142,8 @@ TEST_F(EngineTest, InPlaceChangeOfASavedTensorFailsBackward) {
   Variable a = Leaf({1, 1, 1, 1}, {2, 2});
   Variable b = C("mul", {a}, {{"other", int64_t{1}}});
   Variable c = C("mul", {b, b});
-  absl::StatusOr<CallResult> w = Call(ctx_, "add_", std::vector<Variable>{b}, {{"other", int64_t{1}}}, nullptr, true);
+  absl::StatusOr<CallResult> w =
+      Call(ctx_, "add_", std::vector<Variable>{b}, {{"other", int64_t{1}}}, nullptr, true);
   ASSERT_TRUE(w.ok()) << w.status();
   EXPECT_EQ(w->outputs[0].grad_fn_name(), "AddBackward0");  // history rebased
   absl::Status s = Backward(ctx_, C("sum", {c}), {});
@@ -152,7 +153,8 @@ TEST_F(EngineTest, InPlaceChangeOfASavedTensorFailsBackward) {
                         "modified by an inplace operation: [torch.FloatTensor [2, 2]]"));
   // An in-place op on a non-leaf rebases its history: d/da sum((a * 2) *= 3) = 6.
   Variable e = C("mul", {a}, {{"other", int64_t{2}}});
-  ASSERT_TRUE(Call(ctx_, "mul_", std::vector<Variable>{e}, {{"other", int64_t{3}}}, nullptr, true).ok());
+  ASSERT_TRUE(
+      Call(ctx_, "mul_", std::vector<Variable>{e}, {{"other", int64_t{3}}}, nullptr, true).ok());
   ASSERT_TRUE(Backward(ctx_, C("sum", {e}), {}).ok());
   EXPECT_THAT(Grad(a), ElementsAre(6, 6, 6, 6));
 }
@@ -179,7 +181,8 @@ TEST_F(EngineTest, BadInputGetsPreciseErrors) {
   s = SetRequiresGrad(i, true);
   EXPECT_THAT(std::string(s.message()),
               HasSubstr("only Tensors of floating point dtype can require gradients"));
-  absl::StatusOr<CallResult> r = Call(ctx_, "add_", std::vector<Variable>{x}, {{"other", 1.0}}, nullptr, true);
+  absl::StatusOr<CallResult> r =
+      Call(ctx_, "add_", std::vector<Variable>{x}, {{"other", 1.0}}, nullptr, true);
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(std::string(r.status().message()),
               HasSubstr("a leaf Variable that requires grad is being used in an in-place "
@@ -189,10 +192,26 @@ TEST_F(EngineTest, BadInputGetsPreciseErrors) {
   // out= with grad.
   Variable o{Make({0, 0, 0}, {3}), nullptr};
   r = Call(ctx_, "add", std::vector<Variable>{x, x}, {}, &o, true);
-  EXPECT_THAT(std::string(r.status().message()), HasSubstr("don't support automatic differentiation"));
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("don't support automatic differentiation"));
   // requires_grad_(False) on a non-leaf.
   s = SetRequiresGrad(y, false);
   EXPECT_THAT(std::string(s.message()), HasSubstr("only change requires_grad flags of leaf"));
+}
+
+TEST_F(EngineTest, ProdGradientsAroundZeros) {
+  // torch.tensor([2., 0., 3.], requires_grad=True).prod().backward() gives
+  // [0., 6., 0.]; with two zeros every gradient is 0.
+  Variable x = Leaf({2, 0, 3}, {3});
+  ASSERT_TRUE(Backward(ctx_, C("prod", {x}), {}).ok());
+  EXPECT_THAT(Grad(x), ElementsAre(0, 6, 0));
+  Variable y = Leaf({0, 0, 3}, {3});
+  ASSERT_TRUE(Backward(ctx_, C("prod", {y}), {}).ok());
+  EXPECT_THAT(Grad(y), ElementsAre(0, 0, 0));
+  // cumprod through a zero is refused, not answered wrong.
+  Variable z = Leaf({2, 0, 3}, {3});
+  absl::Status s = Backward(ctx_, C("sum", {C("cumprod", {z}, {{"dim", int64_t{0}}})}), {});
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnimplemented);
 }
 
 TEST_F(EngineTest, GraphIsFreedWithItsLastTensor) {
@@ -210,16 +229,15 @@ TEST_F(EngineTest, TrainingLoopReturnsToItsMemoryBaseline) {
   auto account = std::make_shared<device::MemoryAccount>();
   device::Context ctx(&gen_, device::Device::Cpu(), device::Limits{}, account);
   auto leaf = [&](std::vector<int64_t> shape) {
-    absl::StatusOr<device::Tensor> t =
-        device::Full(ctx, shape, device::Scalar(0.5), device::DType::kFloat32,
-                     device::Device::Cpu());
+    absl::StatusOr<device::Tensor> t = device::Full(ctx, shape, device::Scalar(0.5),
+                                                    device::DType::kFloat32, device::Device::Cpu());
     Variable v{*t, nullptr};
     EXPECT_TRUE(SetRequiresGrad(v, true).ok());
     return v;
   };
   Variable w = leaf({8, 4}), b = leaf({4});
-  Variable in{*device::Full(ctx, std::vector<int64_t>{16, 8}, device::Scalar(1.0), device::DType::kFloat32,
-                            device::Device::Cpu()),
+  Variable in{*device::Full(ctx, std::vector<int64_t>{16, 8}, device::Scalar(1.0),
+                            device::DType::kFloat32, device::Device::Cpu()),
               nullptr};
   auto step = [&] {
     auto run = [&](const std::string& op, std::vector<Variable> vs,
@@ -235,7 +253,8 @@ TEST_F(EngineTest, TrainingLoopReturnsToItsMemoryBaseline) {
     ASSERT_TRUE(w.meta->grad.has_value());
     ASSERT_TRUE(b.meta->grad.has_value());
     absl::StatusOr<CallResult> u =
-        Call(ctx, "sub_", std::vector<Variable>{w, Variable{*w.meta->grad, nullptr}}, {{"alpha", 0.01}}, nullptr, false);
+        Call(ctx, "sub_", std::vector<Variable>{w, Variable{*w.meta->grad, nullptr}},
+             {{"alpha", 0.01}}, nullptr, false);
     EXPECT_TRUE(u.ok()) << u.status();
     w.meta->grad.reset();
     b.meta->grad.reset();

@@ -28,11 +28,11 @@ void Fail(benchmark::State& state, const absl::Status& s) {
 }
 
 struct Case {
-  std::string name;                    // key shared with compare_torch.py
+  std::string name;  // key shared with compare_torch.py
   std::string op;
   std::vector<std::vector<int64_t>> inputs;  // shapes of random float32 inputs
   std::map<std::string, AttrValue> attrs;
-  bool out = false;                    // write into a preallocated out= tensor
+  bool out = false;  // write into a preallocated out= tensor
 };
 
 std::vector<Case> Cases() {

@@ -1106,10 +1106,10 @@ TEST(CpuBackendReduce, ParallelSplitsMatchTheReference) {
     std::vector<int64_t> dims;
   };
   const Case cases[] = {
-      {{64, 4000}, {1}},    // split along dim 0
-      {{4000, 64}, {0}},    // split along dim 1
-      {{3, 90000}, {1}},    // kept dim shorter than the thread count: partials
-      {{270000}, {0}},      // everything reduced: partials
+      {{64, 4000}, {1}},  // split along dim 0
+      {{4000, 64}, {0}},  // split along dim 1
+      {{3, 90000}, {1}},  // kept dim shorter than the thread count: partials
+      {{270000}, {0}},    // everything reduced: partials
       {{30, 30, 300}, {0, 2}},
   };
   for (const Case& c : cases) {

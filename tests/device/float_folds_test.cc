@@ -58,8 +58,7 @@ TEST(FloatFolds, SumsAreAccurate) {
     // flushed to double every 16 elements lose only the 15 beside the 1.
     std::vector<float> tiny((1 << 20) + 1, 0x1p-24f);
     tiny[0] = 1.0f;
-    EXPECT_NEAR(impl.sum(0.0, tiny.data(), static_cast<int64_t>(tiny.size())), 1.0625,
-                15 * 0x1p-24)
+    EXPECT_NEAR(impl.sum(0.0, tiny.data(), static_cast<int64_t>(tiny.size())), 1.0625, 15 * 0x1p-24)
         << impl.name;
     // init is added, not ignored.
     EXPECT_EQ(impl.sum(3.0, x.data(), 0), 3.0) << impl.name;

@@ -47,17 +47,16 @@ TEST(StridedLoop, AnySubRangeMatchesTheWholeWalk) {
     Strides strides;
   };
   const Layout layouts[] = {
-      {{4, 5, 6}, {30, 6, 1}},         // contiguous: one row
-      {{4, 5, 6}, {1, 4, 20}},         // fully transposed
-      {{3, 1, 7}, {7, 7, 1}},          // a size-1 dim
-      {{2, 3, 4}, {24, 8, 2}},         // every other element
-      {{5, 4}, {0, 1}},                // broadcast outer dim
-      {{3, 4, 5}, {40, 10, 1}},        // gaps between rows (a narrowed view)
-      {{}, {}},                        // a scalar
+      {{4, 5, 6}, {30, 6, 1}},   // contiguous: one row
+      {{4, 5, 6}, {1, 4, 20}},   // fully transposed
+      {{3, 1, 7}, {7, 7, 1}},    // a size-1 dim
+      {{2, 3, 4}, {24, 8, 2}},   // every other element
+      {{5, 4}, {0, 1}},          // broadcast outer dim
+      {{3, 4, 5}, {40, 10, 1}},  // gaps between rows (a narrowed view)
+      {{}, {}},                  // a scalar
   };
   for (const Layout& l : layouts) {
-    const HostView v{reinterpret_cast<char*>(storage.data()), l.shape, l.strides,
-                     DType::kFloat32};
+    const HostView v{reinterpret_cast<char*>(storage.data()), l.shape, l.strides, DType::kFloat32};
     const std::vector<int64_t> want = RowMajor(l.shape, l.strides);
     const int64_t numel = static_cast<int64_t>(want.size());
     ASSERT_EQ(Walk(v, 0, numel), want);

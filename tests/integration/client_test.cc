@@ -4,6 +4,8 @@
 // RAII release of handles, concurrent and re-attached sessions, errors (exact
 // status code, a message naming the problem, and a session that still works
 // afterwards), the per-tensor byte limit and session lease expiry.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -19,8 +21,6 @@
 #include <thread>
 #include <vector>
 
-#include <unistd.h>
-
 #include "client/tensor.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
@@ -31,11 +31,11 @@
 namespace tensord::client {
 namespace {
 
+using tensord::testing::TensordDaemon;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
-using tensord::testing::TensordDaemon;
 
 constexpr int kInvalidArgument = 3;
 constexpr int kNotFound = 5;
@@ -95,7 +95,6 @@ class ClientTest : public ::testing::Test {
   std::optional<Session> torch_;  // Session has no default constructor
 };
 TensordDaemon* ClientTest::daemon_ = nullptr;
-
 
 // ---- Tensors ----------------------------------------------------------------
 
@@ -363,8 +362,7 @@ TEST_F(ClientTest, SumMeanMatmulMatchNaiveComputation) {
   const std::vector<double> mv = Values(p32.matmul(v32));
   ASSERT_EQ(mv.size(), 6u);
   for (int i = 0; i < 6; ++i) {
-    const double want =
-        pv[i * 5] - pv[i * 5 + 1] + 0.5 * pv[i * 5 + 2] + 2 * pv[i * 5 + 3];
+    const double want = pv[i * 5] - pv[i * 5 + 1] + 0.5 * pv[i * 5 + 2] + 2 * pv[i * 5 + 3];
     EXPECT_NEAR(mv[i], want, 1e-4);
   }
 }
@@ -440,8 +438,7 @@ TEST_F(ClientTest, TensorIsReleasedWhenItGoesOutOfScope) {
   // Using a released handle is NOT_FOUND.
   v1::TensorRef ref;
   ref.set_handle(old);
-  const std::string msg =
-      ExpectError([&] { torch_->ExecNamed("neg", {ref}, {}, ""); }, kNotFound);
+  const std::string msg = ExpectError([&] { torch_->ExecNamed("neg", {ref}, {}, ""); }, kNotFound);
   EXPECT_THAT(msg, HasSubstr(std::to_string(old)));
 }
 
@@ -603,8 +600,11 @@ TEST_F(ClientTest, MatmulShapeMismatch) {
 }
 
 TEST_F(ClientTest, BadDtypeName) {
-  const std::string msg =
-      ExpectError([&] { torch_->zeros({2, 2}, Options{.dtype = "float33"}); }, kInvalidArgument);
+  const std::string msg = ExpectError(
+      [&] {
+        torch_->zeros({2, 2}, Options{.dtype = "float33"});
+      },
+      kInvalidArgument);
   EXPECT_THAT(msg, HasSubstr("float33"));
   const std::string msg2 =
       ExpectError([&] { torch_->tensor("[1]", Options{.dtype = "float33"}); }, kInvalidArgument);
@@ -646,8 +646,8 @@ TEST_F(ClientTest, MalformedIndexString) {
 
 TEST_F(ClientTest, OutputHandleAlreadyInUse) {
   // Client-chosen output handles go through the raw protocol.
-  auto stub = v1::Tensord::NewStub(
-      grpc::CreateChannel(address(), grpc::InsecureChannelCredentials()));
+  auto stub =
+      v1::Tensord::NewStub(grpc::CreateChannel(address(), grpc::InsecureChannelCredentials()));
   auto zeros_into = [&](uint64_t handle) {
     grpc::ClientContext ctx;
     v1::ExecuteRequest req;
@@ -785,7 +785,7 @@ TEST_F(ClientTest, AutogradErrorsKeepTheSessionUsable) {
   Tensor i = torch.zeros({2}, {.dtype = "int64"});
   EXPECT_THROW(i.requires_grad_(true), Error);
   Tensor x = torch.ones({2}, {.requires_grad = true});
-  EXPECT_THROW(x.add_(1), Error);  // a leaf that requires grad, in place
+  EXPECT_THROW(x.add_(1), Error);           // a leaf that requires grad, in place
   EXPECT_THROW((x * 2).backward(), Error);  // not a scalar
   EXPECT_EQ((x + 1).sum().item(), 4);
 }

@@ -250,8 +250,7 @@ TEST_F(TensorctlTest, CreateShowSizeItemDescribe) {
   EXPECT_EQ(Ok({"tensor", "n", "7"}), "");
   EXPECT_EQ(Ok({"item", "n"}), "7\n");
   EXPECT_EQ(Ok({"show", "v", "n"}), "tensor([5.5000, 3.0000])\ntensor(7)\n");
-  EXPECT_EQ(Ok({"size", "z", "v", "n"}),
-            "torch.Size([5, 3]) torch.Size([2]) torch.Size([])\n");
+  EXPECT_EQ(Ok({"size", "z", "v", "n"}), "torch.Size([5, 3]) torch.Size([2]) torch.Size([])\n");
   EXPECT_EQ(Ok({"create", "f", "full", "2", "--fill", "1.5", "--dtype", "double", "--show"}),
             "tensor([1.5000, 1.5000], dtype=torch.float64)\n");
   EXPECT_EQ(Ok({"create", "o", "ones", "2", "2"}), "");
@@ -404,14 +403,14 @@ TEST_F(TensorctlTest, HelpWorksOnEverySubcommand) {
   const ProcessResult top = RunProcess({TensorctlBinary(), "--help"});
   EXPECT_EQ(top.exit_code, 0) << Describe(top);
   EXPECT_THAT(top.out, HasSubstr("Usage"));
-  const std::vector<std::string> subs = {"create", "tensor", "exec", "show", "size",
-                                         "item",   "describe", "ls", "rm",   "seed",
-                                         "ops",    "help",   "close"};
+  const std::vector<std::string> subs = {"create", "tensor",   "exec", "show", "size",
+                                         "item",   "describe", "ls",   "rm",   "seed",
+                                         "ops",    "help",     "close"};
   for (const std::string& sub : subs) {
     EXPECT_THAT(top.out, HasSubstr("\n  " + sub + " ")) << sub << " is not listed";
     // No daemon is needed (nor contacted) for --help.
-    const ProcessResult r = RunProcess({TensorctlBinary(), sub, "--help"},
-                                       {{"TENSORD_ADDR", "127.0.0.1:1"}});
+    const ProcessResult r =
+        RunProcess({TensorctlBinary(), sub, "--help"}, {{"TENSORD_ADDR", "127.0.0.1:1"}});
     EXPECT_EQ(r.exit_code, 0) << sub << "\n" << Describe(r);
     EXPECT_THAT(r.out, HasSubstr("Usage")) << sub;
     EXPECT_THAT(r.out, HasSubstr(" " + sub)) << sub;
@@ -477,11 +476,11 @@ TEST_F(TensorctlTest, SeedMakesRandReproducible) {
 }
 
 TEST_F(TensorctlTest, BlitzScriptPrintsEveryStep) {
-  const ProcessResult r =
-      RunProcess({"/bin/bash", BlitzScript()}, {{"TENSORD_ADDR", daemon_->address()},
-                                                {"TENSORD_SESSION", session_},
-                                                {"TENSORCTL", TensorctlBinary()}},
-                 std::chrono::seconds(60));
+  const ProcessResult r = RunProcess({"/bin/bash", BlitzScript()},
+                                     {{"TENSORD_ADDR", daemon_->address()},
+                                      {"TENSORD_SESSION", session_},
+                                      {"TENSORCTL", TensorctlBinary()}},
+                                     std::chrono::seconds(60));
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   EXPECT_EQ(r.err, "");
   CheckBlitzOutput(r.out);
@@ -499,11 +498,11 @@ TEST_F(TensorctlTest, BlitzProgramPrintsEveryStep) {
   EXPECT_EQ(env.exit_code, 0) << Describe(env);
   // Both start from manual_seed(0) and run the same ops in the same order, so
   // everything but the uninitialized torch.empty prints the same.
-  const ProcessResult script =
-      RunProcess({"/bin/bash", BlitzScript()}, {{"TENSORD_ADDR", daemon_->address()},
-                                                {"TENSORD_SESSION", session_},
-                                                {"TENSORCTL", TensorctlBinary()}},
-                 std::chrono::seconds(60));
+  const ProcessResult script = RunProcess({"/bin/bash", BlitzScript()},
+                                          {{"TENSORD_ADDR", daemon_->address()},
+                                           {"TENSORD_SESSION", session_},
+                                           {"TENSORCTL", TensorctlBinary()}},
+                                          std::chrono::seconds(60));
   ASSERT_EQ(script.exit_code, 0) << Describe(script);
   const std::vector<Step> a = ParseSteps(r.out), b = ParseSteps(script.out);
   ASSERT_EQ(a.size(), b.size());

@@ -309,11 +309,9 @@ TEST_F(ServiceTest, SessionMemoryIsAccountedAndReturned) {
 TEST_F(ServiceTest, LeaseRequestsAreBounded) {
   v1::OpenSessionRequest req;
   req.set_lease_seconds(-1);
-  EXPECT_EQ(service_.OpenSession("alice", req).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(service_.OpenSession("alice", req).status().code(), absl::StatusCode::kInvalidArgument);
   req.set_lease_seconds(10 * 86400);
-  EXPECT_EQ(service_.OpenSession("alice", req).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(service_.OpenSession("alice", req).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(ServiceTest, ListOpsDescribesSchemas) {
@@ -331,9 +329,9 @@ TEST_F(ServiceTest, ListOpsDescribesSchemas) {
   EXPECT_TRUE(has_alpha);
 }
 
-absl::StatusOr<v1::AutogradResponse> AutogradCall(TensorService& service, const std::string& sid,
-                                                  uint64_t h,
-                                                  const std::function<void(v1::AutogradRequest&)>& set) {
+absl::StatusOr<v1::AutogradResponse> AutogradCall(
+    TensorService& service, const std::string& sid, uint64_t h,
+    const std::function<void(v1::AutogradRequest&)>& set) {
   v1::AutogradRequest req;
   req.set_session_id(sid);
   req.mutable_tensor()->set_handle(h);
@@ -451,11 +449,13 @@ TEST_F(ServiceTest, NoGradScopesAndDetach) {
 TEST_F(ServiceTest, AutogradBadInputLeavesTheSessionUsable) {
   const std::string s = Open();
   const uint64_t i = Ones(s, {2}, 1);
-  auto cast = Exec(s, "to", {i}, {{"dtype", [] {
-                                    v1::AttrValue a;
-                                    a.set_dtype(v1::INT64);
-                                    return a;
-                                  }()}},
+  auto cast = Exec(s, "to", {i},
+                   {{"dtype",
+                     [] {
+                       v1::AttrValue a;
+                       a.set_dtype(v1::INT64);
+                       return a;
+                     }()}},
                    2);
   ASSERT_TRUE(cast.ok()) << cast.status();
   // requires_grad on an integer tensor.
