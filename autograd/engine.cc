@@ -206,7 +206,7 @@ absl::StatusOr<CallResult> Call(const device::Context& ctx, absl::string_view na
   node->name = d.grad_fn;
   if (inputs.size() > 1 && !d.grad_fn_tensors.empty()) node->name = d.grad_fn_tensors;
   if (node->attrs.Has("dim") && !d.grad_fn_dim.empty()) node->name = d.grad_fn_dim;
-  if (d.grad_fn_for != nullptr) node->name = d.grad_fn_for(tensors);
+  if (d.grad_fn_for != nullptr) node->name = d.grad_fn_for(tensors, node->attrs);
   node->sequence = NextSequence();
   node->num_outputs = static_cast<int>(r.outputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {

@@ -63,9 +63,10 @@ struct Derivative {
   // The name when the `dim` attribute is given, where PyTorch names that
   // overload differently (sum: SumBackward1); empty: grad_fn.
   std::string grad_fn_dim;
-  // When set, picks the name from the inputs (matmul: DotBackward0 for two
-  // vectors, MvBackward0, MmBackward0, ...); overrides the fields above.
-  std::string (*grad_fn_for)(std::span<const device::Tensor> inputs) = nullptr;
+  // When set, picks the name from the inputs and attributes (matmul:
+  // DotBackward0 for two vectors, MvBackward0, ...); overrides the fields
+  // above.
+  std::string (*grad_fn_for)(std::span<const device::Tensor> inputs, const Attrs& attrs) = nullptr;
   BackwardFn backward;
   bool saves_inputs = false;
   bool saves_outputs = false;

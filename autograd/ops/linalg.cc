@@ -249,7 +249,7 @@ absl::StatusOr<std::vector<Tensor>> MatmulBackward(const GradCall& g) {
 }
 
 // PyTorch's node for torch.matmul by operand ranks.
-std::string MatmulName(std::span<const Tensor> in) {
+std::string MatmulName(std::span<const Tensor> in, const Attrs&) {
   const int64_t a = in[0].dim(), b = in[1].dim();
   if (a == 1 && b == 1) return "DotBackward0";
   if (a == 2 && b == 1) return "MvBackward0";

@@ -40,6 +40,28 @@ absl::StatusOr<std::vector<Tensor>> ExpandBackward(const GradCall& g) {
   return out;
 }
 
+// Basic indexing is a chain of views; PyTorch's node is the last one that
+// does something (full slices and ... do nothing).
+std::string IndexName(std::span<const Tensor>, const Attrs& attrs) {
+  absl::StatusOr<std::vector<device::IndexItem>> items = device::ParseIndex(attrs.String("spec"));
+  if (!items.ok()) return "SliceBackward0";
+  for (auto it = items->rbegin(); it != items->rend(); ++it) {
+    using Kind = device::IndexItem::Kind;
+    const bool full = it->kind == Kind::kSlice && !it->start && !it->stop && !it->step;
+    if (full || it->kind == Kind::kEllipsis) continue;
+    if (it->kind == Kind::kInteger) return "SelectBackward0";
+    if (it->kind == Kind::kNone) return "UnsqueezeBackward0";
+    return "SliceBackward0";
+  }
+  return "AliasBackward0";
+}
+
+Derivative IndexDerivative() {
+  Derivative d = grad::ViewDerivative("SliceBackward0", "index");
+  d.grad_fn_for = &IndexName;
+  return d;
+}
+
 Derivative SqueezeDerivative() {
   Derivative d = grad::ViewDerivative("SqueezeBackward0", "squeeze");
   d.grad_fn_dim = "SqueezeBackward1";
@@ -129,7 +151,7 @@ TENSORD_REGISTER_OP(
              TD_ASSIGN_OR_RETURN(auto items, device::ParseIndex(c.attrs.String("spec")));
              return device::ApplyIndex(c.inputs[0], items);
            }),
-           grad::ViewDerivative("SliceBackward0", "index")));
+           IndexDerivative()));
 
 TENSORD_REGISTER_OP(OpDef{
     .name = "detach",

@@ -456,7 +456,103 @@ def run(c):
         c.exec_same(t / 7, "div", "ar2", "other=7")
     c.step("summarized print of more than 1000 elements", summarized)
 
+    run_autograd(c)
     ctl("close")
+
+
+def run_autograd(c):
+    """The blitz's Autograd section with literal inputs, then a gradient for
+    each of a set of ops, all compared in printed form with PyTorch (values,
+    grad_fn names, requires_grad)."""
+    ctl = c.ctl
+
+    def blitz():
+        x = torch.ones(2, 2, requires_grad=True)
+        ctl("create", "ax", "ones", "2", "2")
+        ctl("requires-grad", "ax")
+        c.same_tensor(x, "ax")
+        y = x + 2
+        c.exec_same(y, "add", "ax", "other=2")
+        ctl("exec", "add", "ax", "other=2", "-o", "ay")
+        expect_equal("y.grad_fn", type(y.grad_fn).__name__, ctl("grad-fn", "ay").split()[0][1:])
+        z = y * y * 3
+        ctl("exec", "mul", "ay", "ay", "-o", "ayy")
+        ctl("exec", "mul", "ayy", "other=3", "-o", "az")
+        c.same_tensor(z, "az")
+        out = z.mean()
+        ctl("exec", "mean", "az", "-o", "aout")
+        c.same_tensor(out, "aout")
+        out.backward()
+        ctl("backward", "aout")
+        expect_equal("x.grad", repr(x.grad), ctl("grad", "ax"))
+    c.step("autograd: out.backward(); x.grad", blitz)
+
+    def vjp():
+        x = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        c.literal("vx", "[1.0, -2.0, 3.0]")
+        ctl("requires-grad", "vx")
+        y = x * 2
+        ctl("exec", "mul", "vx", "other=2", "-o", "vy")
+        while y.data.norm() < 1000:
+            y = y * 2
+            ctl("exec", "mul", "vy", "other=2", "-o", "vy")
+        c.same_tensor(y, "vy")
+        v = torch.tensor([0.1, 1.0, 0.0001], dtype=torch.float)
+        c.literal("vv", "[0.1, 1.0, 0.0001]")
+        y.backward(v)
+        ctl("backward", "vy", "--gradient", "vv")
+        expect_equal("x.grad", repr(x.grad), ctl("grad", "vx"))
+        with torch.no_grad():
+            p = x ** 2
+        ctl("exec", "pow", "vx", "exponent=2", "-o", "vp", "--no-grad")
+        described = dict(l.split(": ", 1) for l in ctl("describe", "vp").splitlines())
+        expect_equal("requires_grad under no_grad", str(p.requires_grad), described["requires_grad"])
+    c.step("autograd: vector-Jacobian product, no_grad", vjp)
+
+    w_lit = "[[1.0, -2.0], [0.5, 0.25], [-1.0, 3.0]]"
+    cases = [
+        ("exp", lambda x: x.exp(), ["exp", "gx"]),
+        ("sigmoid", lambda x: x.sigmoid(), ["sigmoid", "gx"]),
+        ("tanh", lambda x: x.tanh(), ["tanh", "gx"]),
+        ("relu", lambda x: x.relu(), ["relu", "gx"]),
+        ("pow 2", lambda x: x ** 2, ["pow", "gx", "exponent=2"]),
+        ("softmax", lambda x: x.softmax(1), ["softmax", "gx", "dim=1"]),
+        ("log_softmax", lambda x: x.log_softmax(1), ["log_softmax", "gx", "dim=1"]),
+        ("sum dim", lambda x: x.sum(0), ["sum", "gx", "dim=0"]),
+        ("mean", lambda x: x.mean(), ["mean", "gx"]),
+        ("amax dim", lambda x: x.amax(1), ["amax", "gx", "dim=1"]),
+        ("matmul", lambda x: x @ torch.tensor(eval(w_lit)), ["matmul", "gx", "gw"]),
+        ("t", lambda x: x.t(), ["t", "gx"]),
+        ("view", lambda x: x.view(3, 2), ["view", "gx", "size=3,2"]),
+        ("div", lambda x: x / 4, ["div", "gx", "other=4"]),
+        ("norm", lambda x: x.norm(), ["norm", "gx"]),
+        ("index", lambda x: x[:, 1], ["index", "gx", "spec=:, 1"]),
+    ]
+    for name, fn, args in cases:
+        def one(fn=fn, args=args):
+            x = torch.tensor(eval(LIT_F), requires_grad=True)
+            c.literal("gx", LIT_F)
+            ctl("requires-grad", "gx")
+            c.literal("gw", w_lit)
+            y = fn(x)
+            out = c.fresh()
+            printed = ctl("exec", *args, "-o", out, "--show")
+            expect_equal("printed", repr(y), printed)
+            # L = sum(y * wt) with wt = 0, 1/7, 2/7, ... shaped like y.
+            wt = (torch.arange(y.numel(), dtype=torch.float32) / 7).reshape(y.shape)
+            ctl("exec", "arange", "end=%d" % y.numel(), "dtype=float32", "-o", "wt0")
+            ctl("exec", "div", "wt0", "other=7", "-o", "wt1")
+            if y.dim() == 0:
+                ctl("exec", "sum", "wt1", "-o", "wt")
+            else:
+                ctl("exec", "reshape", "wt1", "size=" + ",".join(str(d) for d in y.shape), "-o", "wt")
+            (y * wt).sum().backward()
+            ctl("exec", "mul", out, "wt", "-o", "yw")
+            ctl("exec", "sum", "yw", "-o", "loss")
+            ctl("backward", "loss")
+            expect_equal("x.grad", repr(x.grad), ctl("grad", "gx"))
+        c.step("autograd: grad of " + name, one)
+
 
 
 def main(argv):
