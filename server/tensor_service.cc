@@ -196,6 +196,12 @@ absl::StatusOr<v1::ListTensorsResponse> TensorService::ListTensors(
   return resp;
 }
 
+absl::StatusOr<int64_t> TensorService::SessionBytes(const std::string& principal,
+                                                    const std::string& session_id) {
+  TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, session_id));
+  return s->memory()->bytes();
+}
+
 absl::StatusOr<v1::ListOpsResponse> TensorService::ListOps(const v1::ListOpsRequest&) {
   v1::ListOpsResponse resp;
   for (const autograd::OpDef* op : autograd::OpRegistry::Global().List()) {

@@ -43,6 +43,10 @@ class TensorService {
   absl::StatusOr<v1::ListTensorsResponse> ListTensors(const std::string& principal,
                                                       const v1::ListTensorsRequest& req);
   absl::StatusOr<v1::ListOpsResponse> ListOps(const v1::ListOpsRequest& req);
+  // Bytes of device memory the session's tensors (data, gradients and saved
+  // graph tensors) hold now.
+  absl::StatusOr<int64_t> SessionBytes(const std::string& principal,
+                                       const std::string& session_id);
   absl::StatusOr<v1::BackwardResponse> Backward(const std::string& principal,
                                                 const v1::BackwardRequest& req);
   absl::StatusOr<v1::AutogradResponse> Autograd(const std::string& principal,

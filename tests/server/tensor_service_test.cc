@@ -408,6 +408,44 @@ TEST_F(ServiceTest, ManyGradBindingsKeepReportingTheRightTensor) {
   EXPECT_EQ(NumTensors(s), 302);
 }
 
+TEST_F(ServiceTest, TrainingLoopLeavesSessionMemoryAtItsBaseline) {
+  // A linear layer trained as a client would drive it: forward, backward,
+  // an update under no_grad, grad = None, and the step's handles released.
+  const std::string s = Open();
+  const uint64_t x = Ones(s, {16, 8}, 1), w = Ones(s, {8, 4}, 2);
+  ASSERT_TRUE(AutogradCall(service_, s, w, [](auto& r) { r.set_set_requires_grad(true); }).ok());
+  auto step = [&] {
+    ASSERT_TRUE(Exec(s, "mm", {x, w}, {}, 10).ok());
+    ASSERT_TRUE(Exec(s, "relu", {10}, {}, 11).ok());
+    ASSERT_TRUE(Exec(s, "mean", {11}, {}, 12).ok());
+    v1::BackwardRequest b;
+    b.set_session_id(s);
+    b.mutable_tensor()->set_handle(12);
+    ASSERT_TRUE(service_.Backward("alice", b).ok());
+    ASSERT_TRUE(AutogradCall(service_, s, w, [](auto& r) { r.mutable_get_grad()->set_handle(13); })
+                    .ok());
+    v1::ExecuteRequest update;
+    update.set_session_id(s);
+    update.set_op("sub_");
+    update.add_inputs()->set_handle(w);
+    update.add_inputs()->set_handle(13);
+    (*update.mutable_attrs())["alpha"].set_f(0.01);
+    update.set_no_grad(true);
+    ASSERT_TRUE(service_.Execute("alice", update).ok());
+    ASSERT_TRUE(AutogradCall(service_, s, w, [](auto& r) { r.set_clear_grad(true); }).ok());
+    v1::ReleaseRequest rel;
+    rel.set_session_id(s);
+    for (uint64_t h : {10, 11, 12, 13}) rel.add_tensors()->set_handle(h);
+    ASSERT_TRUE(service_.Release("alice", rel).ok());
+  };
+  step();
+  auto baseline = service_.SessionBytes("alice", s);
+  ASSERT_TRUE(baseline.ok());
+  for (int i = 0; i < 1000; ++i) step();
+  EXPECT_EQ(*service_.SessionBytes("alice", s), *baseline);
+  EXPECT_EQ(NumTensors(s), 2);
+}
+
 TEST_F(ServiceTest, NoGradScopesAndDetach) {
   const std::string s = Open();
   const uint64_t x = Ones(s, {3}, 1);
