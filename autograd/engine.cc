@@ -41,24 +41,8 @@ uint64_t NextSequence() {
 // PyTorch's legacy type name for a tensor in version errors:
 // "torch.FloatTensor [2, 2]".
 std::string TorchTensorName(const Tensor& t) {
-  absl::string_view type = "Tensor";
-  switch (t.dtype()) {
-    case device::DType::kFloat32:
-      type = "FloatTensor";
-      break;
-    case device::DType::kFloat64:
-      type = "DoubleTensor";
-      break;
-    case device::DType::kFloat16:
-      type = "HalfTensor";
-      break;
-    case device::DType::kBFloat16:
-      type = "BFloat16Tensor";
-      break;
-    default:
-      break;
-  }
-  return absl::StrCat("torch.", type, " ", device::ShapeToString(t.shape()));
+  return absl::StrCat("torch.", device::ScalarTypeName(t.dtype()), "Tensor ",
+                      device::ShapeToString(t.shape()));
 }
 
 // The node through which gradients reach v (its grad_fn, or its leaf's

@@ -29,6 +29,19 @@ bool IsFloating(DType t) {
 
 bool IsIntegral(DType t) { return t == DType::kInt64 || t == DType::kInt32; }
 
+absl::string_view ScalarTypeName(DType t) {
+  switch (t) {
+    case DType::kFloat32: return "Float";
+    case DType::kFloat64: return "Double";
+    case DType::kInt64: return "Long";
+    case DType::kInt32: return "Int";
+    case DType::kBool: return "Bool";
+    case DType::kFloat16: return "Half";
+    case DType::kBFloat16: return "BFloat16";
+  }
+  return "Unknown";
+}
+
 absl::string_view DTypeName(DType t) {
   switch (t) {
     case DType::kFloat32: return "float32";

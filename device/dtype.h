@@ -37,6 +37,9 @@ bool IsIntegral(DType t);  // bool excluded
 absl::string_view DTypeName(DType t);
 // "torch.float32", "torch.int64", ...
 std::string TorchName(DType t);
+// PyTorch's ScalarType name, as its kernel messages and legacy tensor type
+// names use it: "Float", "Double", "Long", "Int", "Bool", "Half", "BFloat16".
+absl::string_view ScalarTypeName(DType t);
 // Accepts PyTorch's names and aliases with or without "torch.": float32/float,
 // float64/double, int64/long, int32/int, bool, float16/half, bfloat16.
 absl::StatusOr<DType> ParseDType(absl::string_view name);

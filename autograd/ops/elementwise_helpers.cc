@@ -13,29 +13,9 @@ using device::DType;
 using device::Operand;
 using device::Tensor;
 
-absl::string_view TorchTypeName(DType t) {
-  switch (t) {
-    case DType::kFloat32:
-      return "Float";
-    case DType::kFloat64:
-      return "Double";
-    case DType::kInt64:
-      return "Long";
-    case DType::kInt32:
-      return "Int";
-    case DType::kBool:
-      return "Bool";
-    case DType::kFloat16:
-      return "Half";
-    case DType::kBFloat16:
-      return "BFloat16";
-  }
-  return "Unknown";
-}
-
 absl::Status RefuseDType(absl::string_view message, DType t) {
   return absl::InvalidArgumentError(
-      absl::StrCat(absl::Substitute(message, TorchTypeName(t)),
+      absl::StrCat(absl::Substitute(message, device::ScalarTypeName(t)),
                    ": convert the input with to() to a dtype the op supports"));
 }
 

@@ -20,10 +20,6 @@
 
 namespace tensord::autograd::ops {
 
-// The ScalarType name PyTorch's kernel errors use: Bool, Long, Int, Float,
-// Double, Half, BFloat16.
-absl::string_view TorchTypeName(device::DType t);
-
 // INVALID_ARGUMENT with PyTorch's refusal of a dtype. `message` is its text
 // with $0 standing for the type name, e.g. "\"abs_cpu\" not implemented for
 // '$0'"; a hint on what to do follows it.

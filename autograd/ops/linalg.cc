@@ -20,27 +20,6 @@ using device::DType;
 using device::Scalar;
 using device::Tensor;
 
-// PyTorch's ScalarType names, which its kernel messages use.
-const char* ScalarTypeName(DType t) {
-  switch (t) {
-    case DType::kFloat32:
-      return "Float";
-    case DType::kFloat64:
-      return "Double";
-    case DType::kInt64:
-      return "Long";
-    case DType::kInt32:
-      return "Int";
-    case DType::kBool:
-      return "Bool";
-    case DType::kFloat16:
-      return "Half";
-    case DType::kBFloat16:
-      return "BFloat16";
-  }
-  return "Unknown";
-}
-
 std::string Shape(const Tensor& t) { return device::ShapeToString(t.shape()); }
 
 // Products of bool tensors are refused, as PyTorch's kernels do; `kernel` is
@@ -65,8 +44,8 @@ const char* MatmulKernel(int64_t a_dim, int64_t b_dim) {
 absl::Status SameDType(const Tensor& expected, const Tensor& found) {
   if (expected.dtype() == found.dtype()) return absl::OkStatus();
   return absl::InvalidArgumentError(
-      absl::StrCat("expected scalar type ", ScalarTypeName(expected.dtype()), " but found ",
-                   ScalarTypeName(found.dtype()), ": convert one operand with to()"));
+      absl::StrCat("expected scalar type ", device::ScalarTypeName(expected.dtype()), " but found ",
+                   device::ScalarTypeName(found.dtype()), ": convert one operand with to()"));
 }
 
 absl::Status RequireRank(const Tensor& t, int64_t rank, absl::string_view message) {
@@ -139,9 +118,10 @@ absl::StatusOr<Tensor> DotOp(const OpCall& c, const Tensor& a, const Tensor& b) 
         absl::StrCat("1D tensors expected, but got ", a.dim(), "D and ", b.dim(), "D tensors"));
   }
   if (a.dtype() != b.dtype()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "dot : expected both vectors to have same dtype, but found ", ScalarTypeName(a.dtype()),
-        " and ", ScalarTypeName(b.dtype()), ": convert one with to()"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("dot : expected both vectors to have same dtype, but found ",
+                     device::ScalarTypeName(a.dtype()), " and ", device::ScalarTypeName(b.dtype()),
+                     ": convert one with to()"));
   }
   if (a.numel() != b.numel()) {
     return absl::InvalidArgumentError(
