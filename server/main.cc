@@ -1,5 +1,8 @@
 // tensord: the daemon. Listens for gRPC clients, owns device memory and runs
 // their tensor ops. `tensord --help` lists the flags.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -56,6 +59,10 @@ int main(int argc, char** argv) {
   app.add_option("--max_message_bytes", max_message_bytes, "largest gRPC message accepted")
       ->capture_default_str();
   app.add_option("--threads", threads, "worker threads running requests")->capture_default_str();
+  std::string unix_socket;
+  app.add_option("--unix_socket", unix_socket,
+                 "also listen on this Unix-domain socket (created with mode 0600: only this "
+                 "user's processes can connect); clients use the address unix:PATH");
   int kernel_threads = 0;
   app.add_option("--kernel_threads", kernel_threads,
                  "threads one CPU kernel (and OpenBLAS) splits its work over; 0: "
@@ -98,11 +105,29 @@ int main(int argc, char** argv) {
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  if (!unix_socket.empty()) {
+    // A socket left by an earlier run is replaced; any other file is not.
+    struct stat st;
+    if (::lstat(unix_socket.c_str(), &st) == 0) {
+      if (!S_ISSOCK(st.st_mode)) {
+        std::fprintf(stderr,
+                     "tensord: --unix_socket %s exists and is not a socket: pick another "
+                     "path\n",
+                     unix_socket.c_str());
+        return 2;
+      }
+      ::unlink(unix_socket.c_str());
+    }
+    builder.AddListeningPort("unix:" + unix_socket, grpc::InsecureServerCredentials());
+  }
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(std::min<int64_t>(max_message_bytes, INT32_MAX)));
   builder.SetMaxSendMessageSize(static_cast<int>(std::min<int64_t>(max_message_bytes, INT32_MAX)));
   builder.RegisterService(&grpc_service);
+  // Sockets are created owner-only from the start (no window before a chmod).
+  const mode_t old_umask = ::umask(0177);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ::umask(old_umask);
   if (server == nullptr || port == 0) {
     std::fprintf(stderr,
                  "tensord: cannot listen on %s: is the address valid and the port free? "
@@ -113,9 +138,10 @@ int main(int argc, char** argv) {
   if (!port_file.empty()) {
     std::ofstream(port_file) << port << "\n";
   }
-  Log(LogLevel::kInfo, absl::StrCat("tensord listening on ", listen.substr(0, listen.rfind(':')),
-                                    ":", port, ", default device ", dev->ToString(), ", ",
-                                    tensord::device::cpu::NumThreads(), " kernel thread(s)"));
+  Log(LogLevel::kInfo,
+      absl::StrCat("tensord listening on ", listen.substr(0, listen.rfind(':')), ":", port,
+                   ", default device ", dev->ToString(), ", ", tensord::device::cpu::NumThreads(),
+                   " kernel thread(s)", unix_socket.empty() ? "" : ", and on unix:", unix_socket));
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);

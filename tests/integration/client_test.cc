@@ -4,6 +4,7 @@
 // RAII release of handles, concurrent and re-attached sessions, errors (exact
 // status code, a message naming the problem, and a session that still works
 // afterwards), the per-tensor byte limit and session lease expiry.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -788,6 +790,35 @@ TEST_F(ClientTest, AutogradErrorsKeepTheSessionUsable) {
   EXPECT_THROW(x.add_(1), Error);           // a leaf that requires grad, in place
   EXPECT_THROW((x * 2).backward(), Error);  // not a scalar
   EXPECT_EQ((x + 1).sum().item(), 4);
+}
+
+// ---- Unix-domain socket ---------------------------------------------------
+
+TEST(UnixSocket, LocalClientsConnectThroughAnOwnerOnlySocket) {
+  char dir_template[] = "/tmp/tensord-sock-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir_template), nullptr);
+  const std::string path = std::string(dir_template) + "/tensord.sock";
+  {
+    TensordDaemon daemon({"--unix_socket=" + path});
+    struct stat st;
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    EXPECT_TRUE(S_ISSOCK(st.st_mode));
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    Session local = Session::Open(SessionConfig{.address = "unix:" + path});
+    EXPECT_EQ(local.ones({2, 3}).sum().item(), 6);
+    // TCP still works beside it.
+    Session tcp = Session::Open(SessionConfig{.address = daemon.address()});
+    EXPECT_EQ(tcp.ones({4}).sum().item(), 4);
+  }
+  // A path that is a regular file is refused, not deleted.
+  const std::string file = std::string(dir_template) + "/not-a-socket";
+  { std::ofstream(file) << "keep"; }
+  EXPECT_THROW(TensordDaemon({"--unix_socket=" + file}), std::runtime_error);
+  struct stat st;
+  EXPECT_EQ(::stat(file.c_str(), &st), 0);
+  ::unlink(file.c_str());
+  ::unlink(path.c_str());
+  ::rmdir(dir_template);
 }
 
 }  // namespace
