@@ -26,8 +26,7 @@ Derivative ViewDerivative(std::string grad_fn, std::string op) {
   return Derivative{
       .grad_fn = std::move(grad_fn),
       .backward = [op = std::move(op)](const GradCall& g) -> absl::StatusOr<std::vector<Tensor>> {
-        TD_ASSIGN_OR_RETURN(Tensor dx, device::Full(g.ctx, g.input_shapes[0], device::Scalar(0.0),
-                                                    g.grads[0].dtype(), g.grads[0].device()));
+        TD_ASSIGN_OR_RETURN(Tensor dx, Zeros(g));
         TD_ASSIGN_OR_RETURN(std::vector<Tensor> views, OpAll(g, op, {dx}, g.attrs.values()));
         for (size_t j = 0; j < views.size() && j < g.grads.size(); ++j) {
           TD_ASSIGN_OR_RETURN(
@@ -51,6 +50,11 @@ absl::StatusOr<Tensor> Div(const GradCall& g, const Tensor& a, const Tensor& b) 
   return Op(g, "div", {a, b});
 }
 absl::StatusOr<Tensor> Neg(const GradCall& g, const Tensor& a) { return Op(g, "neg", {a}); }
+absl::StatusOr<Tensor> Zeros(const GradCall& g, size_t i) {
+  return device::Full(g.ctx, g.input_shapes[i], device::Scalar(0.0), g.grads[0].dtype(),
+                      g.grads[0].device());
+}
+
 absl::StatusOr<Tensor> OneMinus(const GradCall& g, const Tensor& a) {
   TD_ASSIGN_OR_RETURN(Tensor n, Neg(g, a));
   return Op(g, "add", {n}, {{"other", 1.0}});

@@ -29,6 +29,9 @@ absl::StatusOr<Tensor> Mul(const GradCall& g, const Tensor& a, double s);
 absl::StatusOr<Tensor> Div(const GradCall& g, const Tensor& a, const Tensor& b);
 absl::StatusOr<Tensor> Neg(const GradCall& g, const Tensor& a);
 absl::StatusOr<Tensor> OneMinus(const GradCall& g, const Tensor& a);  // 1 - a
+// Zeros of input i's shape in the gradient's dtype (the gradient of an input
+// the op ignores or overwrites, or a canvas to scatter a gradient into).
+absl::StatusOr<Tensor> Zeros(const GradCall& g, size_t i = 0);
 
 // grad summed over the dims that broadcasting added or stretched, so that
 // it has `shape` (the input's).

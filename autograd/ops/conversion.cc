@@ -65,11 +65,6 @@ absl::Status CheckNoPartialOverlap(const Tensor& dst, const Tensor& src) {
 
 // ---- derivatives -------------------------------------------------------------
 
-absl::StatusOr<Tensor> ZerosOfInput(const GradCall& g, size_t i) {
-  return device::Full(g.ctx, g.input_shapes[i], device::Scalar(0.0), g.input_dtypes[i],
-                      g.grads[0].device());
-}
-
 // to: the gradient passes through (the engine casts it back to the input's
 // dtype).
 absl::StatusOr<std::vector<Tensor>> ToBackward(const GradCall& g) {
@@ -80,7 +75,7 @@ absl::StatusOr<std::vector<Tensor>> ToBackward(const GradCall& g) {
 // gradient, summed over the dims it was broadcast along.
 absl::StatusOr<std::vector<Tensor>> CopyBackward(const GradCall& g) {
   std::vector<Tensor> out(2);
-  TD_ASSIGN_OR_RETURN(out[0], ZerosOfInput(g, 0));
+  TD_ASSIGN_OR_RETURN(out[0], grad::Zeros(g));
   if (g.needs_grad[1]) {
     TD_ASSIGN_OR_RETURN(out[1], grad::SumTo(g, g.grads[0], g.input_shapes[1]));
   }
@@ -89,7 +84,7 @@ absl::StatusOr<std::vector<Tensor>> CopyBackward(const GradCall& g) {
 
 // fill_, zero_: the old values are overwritten.
 absl::StatusOr<std::vector<Tensor>> OverwrittenBackward(const GradCall& g) {
-  TD_ASSIGN_OR_RETURN(Tensor z, ZerosOfInput(g, 0));
+  TD_ASSIGN_OR_RETURN(Tensor z, grad::Zeros(g));
   return std::vector<Tensor>{z};
 }
 

@@ -141,15 +141,10 @@ absl::StatusOr<Tensor> IndexSelect(const Context& ctx, const Tensor& self, int64
 
 // ---- derivatives -------------------------------------------------------------
 
-absl::StatusOr<Tensor> GradZeros(const GradCall& g, size_t i) {
-  return device::Full(g.ctx, g.input_shapes[i], device::Scalar(0.0), g.grads[0].dtype(),
-                      g.grads[0].device());
-}
-
 // d gather(self, dim, index) = zeros.scatter_add(dim, index, grad).
 absl::StatusOr<std::vector<Tensor>> GatherBackward(const GradCall& g) {
   std::vector<Tensor> out(2);
-  TD_ASSIGN_OR_RETURN(Tensor z, GradZeros(g, 0));
+  TD_ASSIGN_OR_RETURN(Tensor z, grad::Zeros(g));
   TD_ASSIGN_OR_RETURN(out[0], grad::Op(g, "scatter_add", {z, g.inputs[1], g.grads[0]},
                                        {{"dim", g.attrs.Int("dim")}}));
   return out;
@@ -169,7 +164,7 @@ absl::StatusOr<std::vector<Tensor>> IndexSelectBackward(const GradCall& g) {
       grad::Op(
           g, "expand", {idx},
           {{"size", std::vector<int64_t>(g.grads[0].shape().begin(), g.grads[0].shape().end())}}));
-  TD_ASSIGN_OR_RETURN(Tensor z, GradZeros(g, 0));
+  TD_ASSIGN_OR_RETURN(Tensor z, grad::Zeros(g));
   TD_ASSIGN_OR_RETURN(out[0],
                       grad::Op(g, "scatter_add", {z, idx_full, g.grads[0]}, {{"dim", dim}}));
   return out;
@@ -218,7 +213,7 @@ absl::StatusOr<std::vector<Tensor>> MaskedFillBackward(const GradCall& g) {
 // d masked_select(self, mask): grad written back at the mask's places.
 absl::StatusOr<std::vector<Tensor>> MaskedSelectBackward(const GradCall& g) {
   std::vector<Tensor> out(2);
-  TD_ASSIGN_OR_RETURN(Tensor z, GradZeros(g, 0));
+  TD_ASSIGN_OR_RETURN(Tensor z, grad::Zeros(g));
   TD_ASSIGN_OR_RETURN(Tensor mz, grad::AsGradType(g, g.inputs[1]));
   TD_ASSIGN_OR_RETURN(Tensor wide, grad::Op(g, "add", {z, mz}));  // the broadcast shape
   TD_ASSIGN_OR_RETURN(Tensor base, grad::Mul(g, wide, 0.0));
@@ -234,7 +229,7 @@ absl::StatusOr<std::vector<Tensor>> MaskedSelectBackward(const GradCall& g) {
 // d index_get(self, indices) = zeros with grad added at indices.
 absl::StatusOr<std::vector<Tensor>> IndexGetBackward(const GradCall& g) {
   std::vector<Tensor> out(2);
-  TD_ASSIGN_OR_RETURN(Tensor z, GradZeros(g, 0));
+  TD_ASSIGN_OR_RETURN(Tensor z, grad::Zeros(g));
   TD_ASSIGN_OR_RETURN(
       out[0], grad::Op(g, "index_put", {z, g.inputs[1], g.grads[0]}, {{"accumulate", true}}));
   return out;

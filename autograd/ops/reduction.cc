@@ -230,18 +230,25 @@ TENSORD_REGISTER_OP(OpDef{
 
 // ---- derivatives of the picking and statistical reductions --------------------
 
+// 1 / k where x equals the picked value (k: how many do in the reduced
+// group), 0 elsewhere: how PyTorch shares the gradient of a pick among ties.
+absl::StatusOr<Tensor> ShareAmongEqual(const GradCall& g, const Tensor& x, const Tensor& picked,
+                                       const std::vector<int64_t>& dims) {
+  TD_ASSIGN_OR_RETURN(Tensor hit, grad::Op(g, "eq", {x, picked}));
+  TD_ASSIGN_OR_RETURN(Tensor mask, grad::AsGradType(g, hit));
+  TD_ASSIGN_OR_RETURN(Tensor count, grad::Op(g, "sum", {mask}, {{"dim", dims}, {"keepdim", true}}));
+  TD_ASSIGN_OR_RETURN(Tensor count_full, grad::ExpandOver(g, count, dims, true));
+  return grad::Div(g, mask, count_full);
+}
+
 // Gradient shared evenly among the elements equal to the picked value
 // (amax, amin, max/min over everything), as PyTorch does.
 absl::StatusOr<std::vector<Tensor>> EvenlyToPicked(const GradCall& g) {
   const std::vector<int64_t> dims = grad::ReducedDims(g);
   const bool keepdim = g.attrs.Has("keepdim") && g.attrs.Bool("keepdim");
   TD_ASSIGN_OR_RETURN(Tensor y, grad::ExpandOver(g, g.outputs[0], dims, keepdim));
-  TD_ASSIGN_OR_RETURN(Tensor hit, grad::Op(g, "eq", {g.inputs[0], y}));
-  TD_ASSIGN_OR_RETURN(Tensor mask, grad::AsGradType(g, hit));
-  TD_ASSIGN_OR_RETURN(Tensor count, grad::Op(g, "sum", {mask}, {{"dim", dims}, {"keepdim", true}}));
-  TD_ASSIGN_OR_RETURN(Tensor count_full, grad::ExpandOver(g, count, dims, true));
+  TD_ASSIGN_OR_RETURN(Tensor share, ShareAmongEqual(g, g.inputs[0], y, dims));
   TD_ASSIGN_OR_RETURN(Tensor gy, grad::ExpandOver(g, g.grads[0], dims, keepdim));
-  TD_ASSIGN_OR_RETURN(Tensor share, grad::Div(g, mask, count_full));
   TD_ASSIGN_OR_RETURN(Tensor dx, grad::Mul(g, gy, share));
   return std::vector<Tensor>{dx};
 }
@@ -255,8 +262,7 @@ absl::StatusOr<std::vector<Tensor>> ToIndices(const GradCall& g) {
   if (!kept.empty()) kept[dims[0]] = 1;
   TD_ASSIGN_OR_RETURN(Tensor gk, grad::Op(g, "reshape", {g.grads[0]}, {{"size", kept}}));
   TD_ASSIGN_OR_RETURN(Tensor ik, grad::Op(g, "reshape", {g.outputs[1]}, {{"size", kept}}));
-  TD_ASSIGN_OR_RETURN(
-      Tensor zeros, device::Full(g.ctx, in, Scalar(0.0), g.grads[0].dtype(), g.grads[0].device()));
+  TD_ASSIGN_OR_RETURN(Tensor zeros, grad::Zeros(g));
   TD_ASSIGN_OR_RETURN(Tensor dx, grad::Op(g, "scatter", {zeros, ik, gk},
                                           {{"dim", dims.empty() ? int64_t{0} : dims[0]}}));
   return std::vector<Tensor>{dx};
@@ -302,12 +308,7 @@ absl::StatusOr<std::vector<Tensor>> NormBackward(const GradCall& g) {
     local = sign;
   } else if (std::isinf(p)) {
     TD_ASSIGN_OR_RETURN(Tensor ax, grad::Op(g, "abs", {x}));
-    TD_ASSIGN_OR_RETURN(Tensor hit, grad::Op(g, "eq", {ax, norm}));
-    TD_ASSIGN_OR_RETURN(Tensor mask, grad::AsGradType(g, hit));
-    TD_ASSIGN_OR_RETURN(Tensor count,
-                        grad::Op(g, "sum", {mask}, {{"dim", dims}, {"keepdim", true}}));
-    TD_ASSIGN_OR_RETURN(Tensor count_full, grad::ExpandOver(g, count, dims, true));
-    TD_ASSIGN_OR_RETURN(Tensor share, grad::Div(g, mask, count_full));
+    TD_ASSIGN_OR_RETURN(Tensor share, ShareAmongEqual(g, ax, norm, dims));
     TD_ASSIGN_OR_RETURN(local, grad::Mul(g, sign, share));
   } else if (p == 2.0) {
     TD_ASSIGN_OR_RETURN(local, grad::Div(g, x, norm));

@@ -88,8 +88,7 @@ absl::StatusOr<std::vector<Tensor>> CatBackward(const GradCall& g) {
   for (size_t i = 0; i < out.size(); ++i) {
     const device::Shape& shape = g.input_shapes[i];
     if (shape.size() == 1 && shape[0] == 0 && rank != 1) {
-      TD_ASSIGN_OR_RETURN(out[i], device::Full(g.ctx, shape, device::Scalar(0.0),
-                                               g.grads[0].dtype(), g.grads[0].device()));
+      TD_ASSIGN_OR_RETURN(out[i], grad::Zeros(g, i));
       continue;
     }
     const int64_t size = shape[dim];

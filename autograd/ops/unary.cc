@@ -99,9 +99,10 @@ AttrDef ApproximateAttr() {
 
 // ---- local derivatives d(op)/dx, given x and y = op(x) -------------------
 
-absl::StatusOr<Tensor> NegLocal(const GradCall& g, const Tensor&, const Tensor&) {
-  return device::Full(g.ctx, g.input_shapes[0], device::Scalar(-1.0), g.grads[0].dtype(),
-                      g.grads[0].device());
+// d(-x) = -grad.
+absl::StatusOr<std::vector<Tensor>> NegBackward(const GradCall& g) {
+  TD_ASSIGN_OR_RETURN(Tensor dx, grad::Neg(g, g.grads[0]));
+  return std::vector<Tensor>{dx};
 }
 absl::StatusOr<Tensor> AbsLocal(const GradCall& g, const Tensor& x, const Tensor&) {
   return grad::Op(g, "sign", {x});
@@ -139,8 +140,7 @@ absl::StatusOr<Tensor> ReluLocal(const GradCall& g, const Tensor&, const Tensor&
 
 // Step functions (floor, ceil, round, sign): zero almost everywhere.
 absl::StatusOr<Tensor> ZeroLocal(const GradCall& g, const Tensor&, const Tensor&) {
-  return device::Full(g.ctx, g.input_shapes[0], device::Scalar(0.0), g.grads[0].dtype(),
-                      g.grads[0].device());
+  return grad::Zeros(g);
 }
 absl::StatusOr<Tensor> Expm1Local(const GradCall& g, const Tensor&, const Tensor& y) {
   return grad::Op(g, "add", {y}, {{"other", 1.0}});
@@ -218,8 +218,8 @@ TENSORD_REGISTER_OP(UnaryOpDef({.name = "neg",
                                 .op = UnaryOp::kNeg,
                                 .domain = Domain::kAny,
                                 .doc = "-self (the kernel refuses bool as PyTorch does).",
-                                .derivative = grad::Pointwise("NegBackward0", &NegLocal, false,
-                                                              false)}));
+                                .derivative = Derivative{.grad_fn = "NegBackward0",
+                                                         .backward = &NegBackward}}));
 TENSORD_REGISTER_OP(UnaryOpDef({.name = "abs",
                                 .op = UnaryOp::kAbs,
                                 .domain = Domain::kNoBool,

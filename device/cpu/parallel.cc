@@ -42,10 +42,9 @@ class Pool {
   explicit Pool(int threads) { Resize(threads); }
   ~Pool() { Resize(1); }
 
-  int threads() {
-    absl::MutexLock l(&region_mu_);
-    return static_cast<int>(workers_.size()) + 1;
-  }
+  // Read without the region lock: a reduction asking for the count must not
+  // wait for another request's region to finish.
+  int threads() const { return threads_.load(std::memory_order_relaxed); }
 
   void Resize(int threads) {
     absl::MutexLock region(&region_mu_);
@@ -62,6 +61,7 @@ class Pool {
     for (int i = 1; i < threads; ++i) {
       workers_.emplace_back([this, generation] { Work(generation); });
     }
+    threads_.store(threads, std::memory_order_relaxed);
     openblas_set_num_threads(threads);
   }
 
@@ -146,6 +146,7 @@ class Pool {
 
   absl::Mutex region_mu_;  // held by the caller for a whole region
   std::vector<std::thread> workers_;
+  std::atomic<int> threads_{1};  // workers_.size() + 1, readable without region_mu_
 
   absl::Mutex mu_;
   bool stop_ = false;
