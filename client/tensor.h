@@ -7,6 +7,7 @@
 #define TENSORD_CLIENT_TENSOR_H_
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -16,22 +17,12 @@
 #include <string>
 #include <vector>
 
+#include "client/error.h"
+#include "client/raw_tensor.h"
 #include "client/repr.h"
 #include "tensord/v1/tensord.pb.h"
 
 namespace tensord::client {
-
-class Error : public std::runtime_error {
- public:
-  Error(int code, const std::string& message);
-  // A grpc::StatusCode / absl::StatusCode value.
-  int code() const { return code_; }
-  // "NOT_FOUND", "INVALID_ARGUMENT", ...
-  std::string code_name() const;
-
- private:
-  int code_;
-};
 
 // An op attribute value: a number, bool, string, list, or dtype.
 class Attr {
@@ -77,6 +68,9 @@ struct Size {
 };
 std::ostream& operator<<(std::ostream& os, const Size& s);
 
+// Called as a transfer proceeds: bytes moved so far and in all.
+using Progress = std::function<void(int64_t done, int64_t total)>;
+
 // Factory options, as PyTorch's keyword arguments.
 struct Options {
   std::string dtype;   // empty: the op's default
@@ -86,6 +80,7 @@ struct Options {
 
 class SessionState;
 class Session;
+struct TensorHandle;
 
 class Tensor {
  public:
@@ -106,6 +101,8 @@ class Tensor {
   // "None" for a leaf.
   std::string grad_fn_repr() const;
   bool is_leaf() const;
+  // Metadata: the daemon's description as of the last fetch, or asked for
+  // (waiting for the pipeline) when an op may have changed it.
   const v1::TensorMeta& meta() const;
 
   // Autograd (the graph lives in the daemon).
@@ -124,8 +121,11 @@ class Tensor {
   void retain_grad();
   Tensor detach() const;
 
-  // Data.
+  // Data. Ops are pipelined: these wait for every op sent before them and
+  // throw the first error any of them raised.
   HostTensor Fetch() const;
+  // The raw bytes, streamed in chunks when large (any size).
+  RawTensor FetchRaw(const Progress& progress = nullptr) const;
   std::string repr() const;  // PyTorch's repr
   double item() const;
   std::string item_repr() const;  // Python's repr of .item()
@@ -185,10 +185,9 @@ class Tensor {
  private:
   friend class Session;
   friend class SessionState;
-  struct HandleState;
-  explicit Tensor(std::shared_ptr<HandleState> s) : state_(std::move(s)) {}
+  explicit Tensor(std::shared_ptr<TensorHandle> s) : state_(std::move(s)) {}
   Tensor& InPlace(const std::string& op, std::vector<Tensor> others, const Attrs& attrs);
-  std::shared_ptr<HandleState> state_;
+  std::shared_ptr<TensorHandle> state_;
 };
 
 Tensor operator+(const Tensor& a, const Tensor& b);
@@ -243,6 +242,14 @@ class Session {
   Tensor Named(const std::string& name) const;
   std::vector<v1::TensorMeta> ListTensors() const;
   std::vector<v1::OpSchema> ListOps() const;
+  // Waits until every op sent so far ran; throws the first error any of
+  // them raised (ops return before they run: errors surface here, at
+  // Fetch/item, or at any other call that waits for the daemon).
+  void Sync() const;
+  // A tensor from raw bytes (e.g. a .npy file), streamed in chunks when
+  // large. A non-empty `name` binds it to that name in the session.
+  Tensor FromRaw(const RawTensor& raw, const Options& o = {}, const std::string& name = "",
+                 const Progress& progress = nullptr) const;
   void Release(const std::vector<v1::TensorRef>& refs) const;
   void Close();
 

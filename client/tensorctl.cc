@@ -103,10 +103,21 @@ struct Cli {
   std::string session = EnvOr("TENSORD_SESSION", "tensorctl");
   int64_t lease = 3600;
 
-  tc::Session Open() const {
-    return tc::Session::Open(
-        tc::SessionConfig{.address = addr, .name = session, .lease_seconds = lease});
+  // One session per invocation, opened on first use.
+  tc::Session Open() {
+    if (!opened.has_value()) {
+      opened = tc::Session::Open(
+          tc::SessionConfig{.address = addr, .name = session, .lease_seconds = lease});
+    }
+    return *opened;
   }
+  // Ops are pipelined: wait for them so that their errors are reported.
+  void Finish() {
+    if (opened.has_value() && !closed) opened->Sync();
+  }
+
+  std::optional<tc::Session> opened;
+  bool closed = false;
 };
 
 v1::TensorRef NameRef(const std::string& name) {
@@ -139,7 +150,7 @@ void PrintSchema(const v1::OpSchema& op) {
 
 // Runs OP over ARGS (tensor names and NAME=VALUE attributes). Prints the
 // result when it is not kept under a name, or when `show` is set.
-void Exec(const Cli& cli, const std::string& op_name, const std::vector<std::string>& args,
+void Exec(Cli& cli, const std::string& op_name, const std::vector<std::string>& args,
           const std::string& output, const std::string& out, bool show, const tc::Attrs& extra = {},
           bool no_grad = false) {
   tc::Session s = cli.Open();
@@ -381,7 +392,9 @@ int main(int argc, char** argv) {
     } else if (close->parsed()) {
       tc::Session s = cli.Open();
       s.Close();
+      cli.closed = true;
     }
+    cli.Finish();
   } catch (const tc::Error& e) {
     std::cerr << "tensorctl: " << e.code_name() << ": " << e.what() << "\n";
     return 1;

@@ -12,28 +12,29 @@ grpc::Status ToGrpcStatus(const absl::Status& s) {
   return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
 }
 
-namespace {
-// Until authentication exists every caller is the same principal.
-constexpr char kAnonymous[] = "anonymous";
-}  // namespace
+std::string GrpcService::PrincipalOf(grpc::CallbackServerContext*) {
+  // Until authentication exists every caller is the same principal.
+  return "anonymous";
+}
 
 template <typename Resp, typename Fn>
 grpc::ServerUnaryReactor* GrpcService::Run(grpc::CallbackServerContext* ctx, const char* method,
                                            Resp* resp, Fn fn) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  pool_->Schedule([reactor, resp, method, fn = std::move(fn)]() mutable {
-    absl::StatusOr<Resp> r = fn(std::string(kAnonymous));
-    if (r.ok()) {
-      *resp = *std::move(r);
-      reactor->Finish(grpc::Status::OK);
-      return;
-    }
-    const bool server_fault = r.status().code() == absl::StatusCode::kInternal ||
-                              r.status().code() == absl::StatusCode::kUnknown;
-    Log(server_fault ? LogLevel::kError : LogLevel::kDebug,
-        absl::StrCat(method, ": ", r.status().ToString()));
-    reactor->Finish(ToGrpcStatus(r.status()));
-  });
+  pool_->Schedule(
+      [reactor, resp, method, principal = PrincipalOf(ctx), fn = std::move(fn)]() mutable {
+        absl::StatusOr<Resp> r = fn(principal);
+        if (r.ok()) {
+          *resp = *std::move(r);
+          reactor->Finish(grpc::Status::OK);
+          return;
+        }
+        const bool server_fault = r.status().code() == absl::StatusCode::kInternal ||
+                                  r.status().code() == absl::StatusCode::kUnknown;
+        Log(server_fault ? LogLevel::kError : LogLevel::kDebug,
+            absl::StrCat(method, ": ", r.status().ToString()));
+        reactor->Finish(ToGrpcStatus(r.status()));
+      });
   return reactor;
 }
 

@@ -4,6 +4,8 @@
 #ifndef TENSORD_SERVER_GRPC_SERVICE_H_
 #define TENSORD_SERVER_GRPC_SERVICE_H_
 
+#include <string>
+
 #include "grpcpp/grpcpp.h"
 #include "server/tensor_service.h"
 #include "server/thread_pool.h"
@@ -49,8 +51,18 @@ class GrpcService final : public v1::Tensord::CallbackService {
   grpc::ServerUnaryReactor* SetGradMode(grpc::CallbackServerContext* ctx,
                                         const v1::SetGradModeRequest* req,
                                         v1::SetGradModeResponse* resp) override;
+  // Streaming calls (grpc_streams.cc).
+  grpc::ServerBidiReactor<v1::StreamRequest, v1::StreamResponse>* Stream(
+      grpc::CallbackServerContext* ctx) override;
+  grpc::ServerReadReactor<v1::UploadRequest>* Upload(grpc::CallbackServerContext* ctx,
+                                                     v1::CreateTensorResponse* resp) override;
+  grpc::ServerWriteReactor<v1::FetchChunk>* FetchChunks(grpc::CallbackServerContext* ctx,
+                                                        const v1::FetchRequest* req) override;
 
  private:
+  // The caller's identity; sessions belong to it.
+  static std::string PrincipalOf(grpc::CallbackServerContext* ctx);
+
   // Runs fn(principal) on the pool and finishes the call with its result.
   template <typename Resp, typename Fn>
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx, const char* method, Resp* resp,

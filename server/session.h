@@ -35,6 +35,10 @@ struct TensorEntry {
 
 // Daemon-assigned handles have this bit set; client-chosen ones never do.
 inline constexpr uint64_t kServerHandleBit = uint64_t{1} << 63;
+// Each client (each OpenSession) chooses handles in its own range of 2^36
+// ids, distinct across the daemon (2^27 ranges before they repeat), so a
+// handle from another session never names a tensor of this one.
+inline constexpr int kClientRangeBits = 36;
 
 class Session {
  public:

@@ -4,6 +4,7 @@
 #ifndef TENSORD_SERVER_SESSION_MANAGER_H_
 #define TENSORD_SERVER_SESSION_MANAGER_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <utility>
@@ -39,11 +40,18 @@ class SessionManager {
   absl::StatusOr<int64_t> Close(const std::string& principal, const std::string& id);
   // Drops expired sessions; returns how many.
   int ReapExpired(absl::Time now);
+  // The next client's range of client-chosen handles (OpenSessionResponse).
+  uint64_t NextClientHandleBase() {
+    const uint64_t range =
+        next_client_range_.fetch_add(1) % (uint64_t{1} << (63 - kClientRangeBits));
+    return range << kClientRangeBits;
+  }
 
  private:
   void DropLocked(const std::shared_ptr<Session>& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const SessionOptions options_;
+  std::atomic<uint64_t> next_client_range_{0};
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<Session>> by_id_ ABSL_GUARDED_BY(mu_);
   // (principal, name) -> id

@@ -11,11 +11,21 @@
 #include "device/literal.h"
 #include "device/status_macros.h"
 #include "server/proto_convert.h"
+#include "server/tensor_upload.h"
 
 namespace tensord::server {
 
 TensorService::TensorService(ServiceOptions options)
     : options_(options), sessions_(options.sessions) {}
+
+template <typename Resp, typename Req>
+absl::StatusOr<Resp> TensorService::OnSession(
+    const std::string& principal, const Req& req,
+    absl::StatusOr<Resp> (TensorService::*locked)(Session&, const Req&)) {
+  TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
+  absl::MutexLock lock(&s->mu());
+  return (this->*locked)(*s, req);
+}
 
 device::Context TensorService::ContextFor(Session& s) const {
   return device::Context(&s.generator(), options_.default_device, options_.limits, s.memory());
@@ -30,6 +40,7 @@ absl::StatusOr<v1::OpenSessionResponse> TensorService::OpenSession(
   resp.set_attached(opened.attached);
   resp.set_lease_seconds(absl::ToInt64Seconds(opened.session->lease()));
   resp.set_default_device(options_.default_device.ToString());
+  resp.set_handle_base(sessions_.NextClientHandleBase());
   return resp;
 }
 
@@ -43,8 +54,12 @@ absl::StatusOr<v1::CloseSessionResponse> TensorService::CloseSession(
 
 absl::StatusOr<v1::CreateTensorResponse> TensorService::CreateTensor(
     const std::string& principal, const v1::CreateTensorRequest& req) {
-  TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
-  absl::MutexLock lock(&s->mu());
+  return OnSession(principal, req, &TensorService::CreateTensorLocked);
+}
+
+absl::StatusOr<v1::CreateTensorResponse> TensorService::CreateTensorLocked(
+    Session& session, const v1::CreateTensorRequest& req) {
+  Session* s = &session;
   TD_RETURN_IF_ERROR(s->CheckBindable(req.output()));
   const device::Context ctx = ContextFor(*s);
   device::Device dev = ctx.default_device();
@@ -92,9 +107,13 @@ absl::StatusOr<v1::CreateTensorResponse> TensorService::CreateTensor(
 
 absl::StatusOr<v1::ExecuteResponse> TensorService::Execute(const std::string& principal,
                                                            const v1::ExecuteRequest& req) {
-  TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
+  return OnSession(principal, req, &TensorService::ExecuteLocked);
+}
+
+absl::StatusOr<v1::ExecuteResponse> TensorService::ExecuteLocked(Session& session,
+                                                                 const v1::ExecuteRequest& req) {
+  Session* s = &session;
   TD_ASSIGN_OR_RETURN(auto attrs, FromProto(req.attrs()));
-  absl::MutexLock lock(&s->mu());
   std::vector<uint64_t> handles;
   std::vector<autograd::Variable> inputs;
   for (const v1::TensorRef& ref : req.inputs()) {
@@ -130,7 +149,9 @@ absl::StatusOr<v1::ExecuteResponse> TensorService::Execute(const std::string& pr
                                                      " outputs but ", req.outputs_size(),
                                                      " output specs were given"));
     }
-    for (size_t i = 0; i < result.outputs.size(); ++i) {
+    const size_t bound =
+        req.only_listed_outputs() ? static_cast<size_t>(req.outputs_size()) : result.outputs.size();
+    for (size_t i = 0; i < bound; ++i) {
       const v1::OutputSpec spec =
           i < static_cast<size_t>(req.outputs_size()) ? req.outputs(i) : v1::OutputSpec();
       autograd::Variable& v = result.outputs[i];
@@ -148,20 +169,62 @@ absl::StatusOr<v1::ExecuteResponse> TensorService::Execute(const std::string& pr
 
 absl::StatusOr<v1::FetchResponse> TensorService::Fetch(const std::string& principal,
                                                        const v1::FetchRequest& req) {
-  TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
-  absl::MutexLock lock(&s->mu());
+  return OnSession(principal, req, &TensorService::FetchLocked);
+}
+
+absl::StatusOr<v1::FetchResponse> TensorService::FetchLocked(Session& session,
+                                                             const v1::FetchRequest& req) {
+  Session* s = &session;
   TD_ASSIGN_OR_RETURN(uint64_t h, s->Resolve(req.tensor()));
   TD_ASSIGN_OR_RETURN(TensorEntry * e, s->Find(h));
   v1::FetchResponse resp;
   s->FillMeta(h, *e, resp.mutable_meta());
+  if (req.max_raw_bytes() > 0 && static_cast<int64_t>(e->tensor.nbytes()) > req.max_raw_bytes()) {
+    resp.set_raw_omitted(true);
+    return resp;
+  }
   TD_ASSIGN_OR_RETURN(*resp.mutable_raw(), device::ToHost(ContextFor(*s), e->tensor));
   return resp;
 }
 
-absl::StatusOr<v1::ReleaseResponse> TensorService::Release(const std::string& principal,
-                                                           const v1::ReleaseRequest& req) {
+absl::StatusOr<FetchSnapshot> TensorService::Snapshot(const std::string& principal,
+                                                      const v1::FetchRequest& req) {
   TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
   absl::MutexLock lock(&s->mu());
+  TD_ASSIGN_OR_RETURN(uint64_t h, s->Resolve(req.tensor()));
+  TD_ASSIGN_OR_RETURN(TensorEntry * e, s->Find(h));
+  FetchSnapshot snap;
+  s->FillMeta(h, *e, &snap.meta);
+  TD_ASSIGN_OR_RETURN(snap.bytes, device::ToHost(ContextFor(*s), e->tensor));
+  return snap;
+}
+
+absl::StatusOr<std::unique_ptr<TensorUpload>> TensorService::BeginUpload(
+    const std::string& principal, const v1::UploadHeader& header) {
+  TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, header.session_id()));
+  device::Device dev = options_.default_device;
+  if (!header.device().empty()) {
+    TD_ASSIGN_OR_RETURN(dev, device::Device::Parse(header.device()));
+  }
+  TD_ASSIGN_OR_RETURN(device::DType dtype, FromProto(header.dtype()));
+  const std::vector<int64_t> shape(header.shape().begin(), header.shape().end());
+  device::Tensor t;
+  {
+    absl::MutexLock lock(&s->mu());
+    TD_RETURN_IF_ERROR(s->CheckBindable(header.output()));
+    TD_ASSIGN_OR_RETURN(t, ContextFor(*s).Empty(shape, dtype, dev));
+  }
+  return std::make_unique<TensorUpload>(std::move(s), std::move(t), header);
+}
+
+absl::StatusOr<v1::ReleaseResponse> TensorService::Release(const std::string& principal,
+                                                           const v1::ReleaseRequest& req) {
+  return OnSession(principal, req, &TensorService::ReleaseLocked);
+}
+
+absl::StatusOr<v1::ReleaseResponse> TensorService::ReleaseLocked(Session& session,
+                                                                 const v1::ReleaseRequest& req) {
+  Session* s = &session;
   // Check every reference first so that a bad one releases nothing.
   std::vector<uint64_t> handles;
   for (const v1::TensorRef& ref : req.tensors()) {
@@ -175,8 +238,12 @@ absl::StatusOr<v1::ReleaseResponse> TensorService::Release(const std::string& pr
 
 absl::StatusOr<v1::DescribeResponse> TensorService::Describe(const std::string& principal,
                                                              const v1::DescribeRequest& req) {
-  TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
-  absl::MutexLock lock(&s->mu());
+  return OnSession(principal, req, &TensorService::DescribeLocked);
+}
+
+absl::StatusOr<v1::DescribeResponse> TensorService::DescribeLocked(Session& session,
+                                                                   const v1::DescribeRequest& req) {
+  Session* s = &session;
   TD_ASSIGN_OR_RETURN(uint64_t h, s->Resolve(req.tensor()));
   TD_ASSIGN_OR_RETURN(TensorEntry * e, s->Find(h));
   v1::DescribeResponse resp;
@@ -231,8 +298,12 @@ absl::StatusOr<v1::ListOpsResponse> TensorService::ListOps(const v1::ListOpsRequ
 
 absl::StatusOr<v1::BackwardResponse> TensorService::Backward(const std::string& principal,
                                                              const v1::BackwardRequest& req) {
-  TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
-  absl::MutexLock lock(&s->mu());
+  return OnSession(principal, req, &TensorService::BackwardLocked);
+}
+
+absl::StatusOr<v1::BackwardResponse> TensorService::BackwardLocked(Session& session,
+                                                                   const v1::BackwardRequest& req) {
+  Session* s = &session;
   TD_ASSIGN_OR_RETURN(uint64_t h, s->Resolve(req.tensor()));
   TD_ASSIGN_OR_RETURN(TensorEntry * root, s->Find(h));
   autograd::BackwardOptions options{.retain_graph = req.retain_graph()};
@@ -247,8 +318,12 @@ absl::StatusOr<v1::BackwardResponse> TensorService::Backward(const std::string& 
 
 absl::StatusOr<v1::AutogradResponse> TensorService::Autograd(const std::string& principal,
                                                              const v1::AutogradRequest& req) {
-  TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
-  absl::MutexLock lock(&s->mu());
+  return OnSession(principal, req, &TensorService::AutogradLocked);
+}
+
+absl::StatusOr<v1::AutogradResponse> TensorService::AutogradLocked(Session& session,
+                                                                   const v1::AutogradRequest& req) {
+  Session* s = &session;
   TD_ASSIGN_OR_RETURN(uint64_t h, s->Resolve(req.tensor()));
   TD_ASSIGN_OR_RETURN(TensorEntry * e, s->Find(h));
   autograd::Variable v = e->variable();
@@ -304,8 +379,12 @@ absl::StatusOr<v1::AutogradResponse> TensorService::Autograd(const std::string& 
 
 absl::StatusOr<v1::SetGradModeResponse> TensorService::SetGradMode(
     const std::string& principal, const v1::SetGradModeRequest& req) {
-  TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
-  absl::MutexLock lock(&s->mu());
+  return OnSession(principal, req, &TensorService::SetGradModeLocked);
+}
+
+absl::StatusOr<v1::SetGradModeResponse> TensorService::SetGradModeLocked(
+    Session& session, const v1::SetGradModeRequest& req) {
+  Session* s = &session;
   v1::SetGradModeResponse resp;
   resp.set_previous(s->grad_enabled());
   s->set_grad_enabled(req.enabled());

@@ -4,6 +4,7 @@
 #ifndef TENSORD_SERVER_TENSOR_SERVICE_H_
 #define TENSORD_SERVER_TENSOR_SERVICE_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -21,6 +22,14 @@ struct ServiceOptions {
   int64_t max_literal_elements = int64_t{1} << 24;
 };
 
+// A tensor's bytes as of one moment, for a chunked fetch.
+struct FetchSnapshot {
+  v1::TensorMeta meta;
+  std::string bytes;
+};
+
+class TensorUpload;
+
 class TensorService {
  public:
   explicit TensorService(ServiceOptions options);
@@ -30,34 +39,46 @@ class TensorService {
                                                       const v1::OpenSessionRequest& req);
   absl::StatusOr<v1::CloseSessionResponse> CloseSession(const std::string& principal,
                                                         const v1::CloseSessionRequest& req);
-  absl::StatusOr<v1::CreateTensorResponse> CreateTensor(const std::string& principal,
-                                                        const v1::CreateTensorRequest& req);
-  absl::StatusOr<v1::ExecuteResponse> Execute(const std::string& principal,
-                                              const v1::ExecuteRequest& req);
-  absl::StatusOr<v1::FetchResponse> Fetch(const std::string& principal,
-                                          const v1::FetchRequest& req);
-  absl::StatusOr<v1::ReleaseResponse> Release(const std::string& principal,
-                                              const v1::ReleaseRequest& req);
-  absl::StatusOr<v1::DescribeResponse> Describe(const std::string& principal,
-                                                const v1::DescribeRequest& req);
   absl::StatusOr<v1::ListTensorsResponse> ListTensors(const std::string& principal,
                                                       const v1::ListTensorsRequest& req);
   absl::StatusOr<v1::ListOpsResponse> ListOps(const v1::ListOpsRequest& req);
   // Bytes of device memory the session's tensors (data, gradients and saved
   // graph tensors) hold now.
-  absl::StatusOr<int64_t> SessionBytes(const std::string& principal,
-                                       const std::string& session_id);
-  absl::StatusOr<v1::BackwardResponse> Backward(const std::string& principal,
-                                                const v1::BackwardRequest& req);
-  absl::StatusOr<v1::AutogradResponse> Autograd(const std::string& principal,
-                                                const v1::AutogradRequest& req);
-  absl::StatusOr<v1::SetGradModeResponse> SetGradMode(const std::string& principal,
-                                                      const v1::SetGradModeRequest& req);
+  absl::StatusOr<int64_t> SessionBytes(const std::string& principal, const std::string& session_id);
+
+  // The per-session operations, each as an RPC (looks the session up and
+  // locks it) and as a step on a session the caller already locked (the
+  // pipelined stream runs a whole batch of commands under one lock).
+#define TENSORD_SESSION_RPC(Method)                                                               \
+  absl::StatusOr<v1::Method##Response> Method(const std::string& principal,                       \
+                                              const v1::Method##Request& req);                    \
+  absl::StatusOr<v1::Method##Response> Method##Locked(Session& s, const v1::Method##Request& req) \
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu());
+  TENSORD_SESSION_RPC(CreateTensor)
+  TENSORD_SESSION_RPC(Execute)
+  TENSORD_SESSION_RPC(Fetch)
+  TENSORD_SESSION_RPC(Release)
+  TENSORD_SESSION_RPC(Describe)
+  TENSORD_SESSION_RPC(Backward)
+  TENSORD_SESSION_RPC(Autograd)
+  TENSORD_SESSION_RPC(SetGradMode)
+#undef TENSORD_SESSION_RPC
+
+  // A contiguous copy of a tensor's bytes, taken under the session lock, so
+  // that it can be sent in chunks while other requests go on.
+  absl::StatusOr<FetchSnapshot> Snapshot(const std::string& principal, const v1::FetchRequest& req);
+  // Starts a chunked upload: checks the header and allocates the tensor.
+  absl::StatusOr<std::unique_ptr<TensorUpload>> BeginUpload(const std::string& principal,
+                                                            const v1::UploadHeader& header);
 
   SessionManager& sessions() { return sessions_; }
+  device::Context ContextFor(Session& s) const;
 
  private:
-  device::Context ContextFor(Session& s) const;
+  template <typename Resp, typename Req>
+  absl::StatusOr<Resp> OnSession(const std::string& principal, const Req& req,
+                                 absl::StatusOr<Resp> (TensorService::*locked)(Session&,
+                                                                               const Req&));
 
   const ServiceOptions options_;
   SessionManager sessions_;

@@ -43,6 +43,7 @@ constexpr int kInvalidArgument = 3;
 constexpr int kNotFound = 5;
 constexpr int kAlreadyExists = 6;
 constexpr int kResourceExhausted = 8;
+constexpr int kFailedPrecondition = 9;
 
 // Every element of a fetched tensor as a double (ints and bools included).
 std::vector<double> Values(const Tensor& t) {
@@ -255,7 +256,12 @@ TEST_F(ClientTest, ItemOfRandnOneIsTheFetchedValue) {
   }
   // More than one element cannot be an item.
   Tensor two = torch_->zeros({2});
-  const std::string msg = ExpectError([&] { two.item(); }, kInvalidArgument);
+  const std::string msg = ExpectError(
+      [&] {
+        two.item();
+        torch_->Sync();
+      },
+      kInvalidArgument);
   EXPECT_THAT(msg, HasSubstr("2 elements"));
 }
 
@@ -440,7 +446,12 @@ TEST_F(ClientTest, TensorIsReleasedWhenItGoesOutOfScope) {
   // Using a released handle is NOT_FOUND.
   v1::TensorRef ref;
   ref.set_handle(old);
-  const std::string msg = ExpectError([&] { torch_->ExecNamed("neg", {ref}, {}, ""); }, kNotFound);
+  const std::string msg = ExpectError(
+      [&] {
+        torch_->ExecNamed("neg", {ref}, {}, "");
+        torch_->Sync();
+      },
+      kNotFound);
   EXPECT_THAT(msg, HasSubstr(std::to_string(old)));
 }
 
@@ -518,7 +529,12 @@ TEST_F(ClientTest, NamedSessionIsReattachedByASecondClient) {
   Session anon = Session::Open(SessionConfig{.address = address()});
   EXPECT_FALSE(anon.attached());
   EXPECT_NE(anon.id(), first.id());
-  const std::string msg = ExpectError([&] { anon.Named("w"); }, kNotFound);
+  const std::string msg = ExpectError(
+      [&] {
+        anon.Named("w");
+        anon.Sync();
+      },
+      kNotFound);
   EXPECT_THAT(msg, HasSubstr("'w'"));
   first.Close();
   // After closing, the name opens a fresh session.
@@ -532,7 +548,12 @@ TEST_F(ClientTest, NamedSessionIsReattachedByASecondClient) {
 
 TEST_F(ClientTest, UnknownOpIsNotFound) {
   Tensor x = torch_->ones({2});
-  const std::string msg = ExpectError([&] { torch_->Exec("frobnicate", {x}); }, kNotFound);
+  const std::string msg = ExpectError(
+      [&] {
+        torch_->Exec("frobnicate", {x});
+        torch_->Sync();
+      },
+      kNotFound);
   EXPECT_THAT(msg, HasSubstr("unknown op 'frobnicate'"));
   ExpectSessionWorks(*torch_);
 }
@@ -540,12 +561,21 @@ TEST_F(ClientTest, UnknownOpIsNotFound) {
 TEST_F(ClientTest, UnknownHandleIsNotFound) {
   v1::TensorRef ref;
   ref.set_handle(123456789);
-  const std::string msg = ExpectError([&] { torch_->ExecNamed("neg", {ref}, {}, ""); }, kNotFound);
+  const std::string msg = ExpectError(
+      [&] {
+        torch_->ExecNamed("neg", {ref}, {}, "");
+        torch_->Sync();
+      },
+      kNotFound);
   EXPECT_THAT(msg, HasSubstr("123456789"));
   v1::TensorRef named;
   named.set_name("nosuch");
-  const std::string msg2 =
-      ExpectError([&] { torch_->ExecNamed("neg", {named}, {}, ""); }, kNotFound);
+  const std::string msg2 = ExpectError(
+      [&] {
+        torch_->ExecNamed("neg", {named}, {}, "");
+        torch_->Sync();
+      },
+      kNotFound);
   EXPECT_THAT(msg2, HasSubstr("'nosuch'"));
   ExpectSessionWorks(*torch_);
 }
@@ -559,14 +589,29 @@ TEST_F(ClientTest, AnotherSessionsHandleIsNotFound) {
   Tensor theirs = other.tensor("[1., 2.]");
   v1::TensorRef ref;
   ref.set_handle(theirs.handle());
-  const std::string msg = ExpectError([&] { torch_->ExecNamed("neg", {ref}, {}, ""); }, kNotFound);
+  const std::string msg = ExpectError(
+      [&] {
+        torch_->ExecNamed("neg", {ref}, {}, "");
+        torch_->Sync();
+      },
+      kNotFound);
   EXPECT_THAT(msg, HasSubstr(std::to_string(theirs.handle())));
   // Nor may it be written through out= or released from here.
   Tensor mine = torch_->ones({2});
   v1::TensorRef mine_ref;
   mine_ref.set_handle(mine.handle());
-  ExpectError([&] { torch_->ExecNamed("add", {mine_ref, mine_ref}, {}, "", &ref); }, kNotFound);
-  ExpectError([&] { torch_->Release({ref}); }, kNotFound);
+  ExpectError(
+      [&] {
+        torch_->ExecNamed("add", {mine_ref, mine_ref}, {}, "", &ref);
+        torch_->Sync();
+      },
+      kNotFound);
+  ExpectError(
+      [&] {
+        torch_->Release({ref});
+        torch_->Sync();
+      },
+      kNotFound);
   // The owner still has it, unchanged.
   EXPECT_THAT(Values(theirs), ElementsAre(1, 2));
   ExpectSessionWorks(*torch_);
@@ -576,10 +621,20 @@ TEST_F(ClientTest, AnotherSessionsHandleIsNotFound) {
 TEST_F(ClientTest, AddWithShapeMismatchNamesBothShapes) {
   Tensor x = torch_->zeros({5, 3});
   Tensor y = torch_->zeros({4, 2});
-  const std::string msg = ExpectError([&] { x + y; }, kInvalidArgument);
+  const std::string msg = ExpectError(
+      [&] {
+        x + y;
+        torch_->Sync();
+      },
+      kInvalidArgument);
   EXPECT_THAT(msg, AllOf(HasSubstr("[5, 3]"), HasSubstr("[4, 2]")));
   // In place: x is left as it was.
-  ExpectError([&] { x.add_(y); }, kInvalidArgument);
+  ExpectError(
+      [&] {
+        x.add_(y);
+        torch_->Sync();
+      },
+      kInvalidArgument);
   EXPECT_EQ(x.size(), (Size{{5, 3}}));
   EXPECT_THAT(Values(x), ::testing::Each(0.0));
   ExpectSessionWorks(*torch_);
@@ -587,16 +642,31 @@ TEST_F(ClientTest, AddWithShapeMismatchNamesBothShapes) {
 
 TEST_F(ClientTest, ViewWithIncompatibleSize) {
   Tensor x = torch_->zeros({5, 3});
-  const std::string msg = ExpectError([&] { x.view({7}); }, kInvalidArgument);
+  const std::string msg = ExpectError(
+      [&] {
+        x.view({7});
+        torch_->Sync();
+      },
+      kInvalidArgument);
   EXPECT_THAT(msg, AllOf(HasSubstr("[7]"), HasSubstr("15")));
-  ExpectError([&] { x.view({-1, -1}); }, kInvalidArgument);
+  ExpectError(
+      [&] {
+        x.view({-1, -1});
+        torch_->Sync();
+      },
+      kInvalidArgument);
   ExpectSessionWorks(*torch_);
 }
 
 TEST_F(ClientTest, MatmulShapeMismatch) {
   Tensor a = torch_->zeros({5, 3});
   Tensor b = torch_->zeros({4, 2});
-  const std::string msg = ExpectError([&] { a.matmul(b); }, kInvalidArgument);
+  const std::string msg = ExpectError(
+      [&] {
+        a.matmul(b);
+        torch_->Sync();
+      },
+      kInvalidArgument);
   EXPECT_THAT(msg, AllOf(HasSubstr("5x3"), HasSubstr("4x2")));
   ExpectSessionWorks(*torch_);
 }
@@ -605,42 +675,87 @@ TEST_F(ClientTest, BadDtypeName) {
   const std::string msg = ExpectError(
       [&] {
         torch_->zeros({2, 2}, Options{.dtype = "float33"});
+        torch_->Sync();
       },
       kInvalidArgument);
   EXPECT_THAT(msg, HasSubstr("float33"));
-  const std::string msg2 =
-      ExpectError([&] { torch_->tensor("[1]", Options{.dtype = "float33"}); }, kInvalidArgument);
+  const std::string msg2 = ExpectError(
+      [&] {
+        torch_->tensor("[1]", Options{.dtype = "float33"});
+        torch_->Sync();
+      },
+      kInvalidArgument);
   EXPECT_THAT(msg2, HasSubstr("float33"));
   Tensor x = torch_->ones({2});
-  ExpectError([&] { x.to("float33"); }, kInvalidArgument);
+  ExpectError(
+      [&] {
+        x.to("float33");
+        torch_->Sync();
+      },
+      kInvalidArgument);
   ExpectSessionWorks(*torch_);
 }
 
 TEST_F(ClientTest, NegativeSize) {
-  const std::string msg = ExpectError([&] { torch_->zeros({-2, 3}); }, kInvalidArgument);
+  const std::string msg = ExpectError(
+      [&] {
+        torch_->zeros({-2, 3});
+        torch_->Sync();
+      },
+      kInvalidArgument);
   EXPECT_THAT(msg, HasSubstr("-2"));
-  ExpectError([&] { torch_->rand({3, -1}); }, kInvalidArgument);
+  ExpectError(
+      [&] {
+        torch_->rand({3, -1});
+        torch_->Sync();
+      },
+      kInvalidArgument);
   ExpectSessionWorks(*torch_);
 }
 
 TEST_F(ClientTest, OverflowingSize) {
   const int64_t big = int64_t{1} << 40;
-  const std::string msg = ExpectError([&] { torch_->zeros({big, big}); }, kInvalidArgument);
+  const std::string msg = ExpectError(
+      [&] {
+        torch_->zeros({big, big});
+        torch_->Sync();
+      },
+      kInvalidArgument);
   EXPECT_THAT(msg, AllOf(HasSubstr("overflow"), HasSubstr(std::to_string(big))));
   ExpectSessionWorks(*torch_);
 }
 
 TEST_F(ClientTest, MalformedLiteral) {
-  const std::string msg = ExpectError([&] { torch_->tensor("[1, [2]]"); }, kInvalidArgument);
+  const std::string msg = ExpectError(
+      [&] {
+        torch_->tensor("[1, [2]]");
+        torch_->Sync();
+      },
+      kInvalidArgument);
   EXPECT_THAT(msg, HasSubstr("literal"));
-  ExpectError([&] { torch_->tensor("[1, 2"); }, kInvalidArgument);
-  ExpectError([&] { torch_->tensor("[1, abc]"); }, kInvalidArgument);
+  ExpectError(
+      [&] {
+        torch_->tensor("[1, 2");
+        torch_->Sync();
+      },
+      kInvalidArgument);
+  ExpectError(
+      [&] {
+        torch_->tensor("[1, abc]");
+        torch_->Sync();
+      },
+      kInvalidArgument);
   ExpectSessionWorks(*torch_);
 }
 
 TEST_F(ClientTest, MalformedIndexString) {
   Tensor x = torch_->zeros({5, 3});
-  const std::string msg = ExpectError([&] { x.index(":, x"); }, kInvalidArgument);
+  const std::string msg = ExpectError(
+      [&] {
+        x.index(":, x");
+        torch_->Sync();
+      },
+      kInvalidArgument);
   EXPECT_THAT(msg, HasSubstr("':, x'"));
   EXPECT_THAT(msg, HasSubstr("'x'"));
   ExpectSessionWorks(*torch_);
@@ -681,10 +796,22 @@ TEST_F(ClientTest, UnknownSessionId) {
   const std::string id = s.id();
   Tensor t = s.ones({2});
   s.Close();
-  const std::string msg = ExpectError([&] { s.ListTensors(); }, kNotFound);
-  EXPECT_THAT(msg, AllOf(HasSubstr("unknown session"), HasSubstr(id)));
-  ExpectError([&] { t.Fetch(); }, kNotFound);
-  ExpectError([&] { s.zeros({1}); }, kNotFound);
+  // The client knows its session is closed and says so without asking.
+  const std::string msg = ExpectError([&] { s.ListTensors(); }, kFailedPrecondition);
+  EXPECT_THAT(msg, HasSubstr("session was closed"));
+  ExpectError([&] { t.Fetch(); }, kFailedPrecondition);
+  ExpectError([&] { s.zeros({1}); }, kFailedPrecondition);
+  // The daemon refuses the closed session's id.
+  Session other = Session::Open(SessionConfig{.address = address()});
+  v1::ListTensorsRequest req;
+  req.set_session_id(id);
+  v1::ListTensorsResponse resp;
+  grpc::ClientContext ctx;
+  auto stub =
+      v1::Tensord::NewStub(grpc::CreateChannel(address(), grpc::InsecureChannelCredentials()));
+  const grpc::Status st = stub->ListTensors(&ctx, req, &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(st.error_message(), AllOf(HasSubstr("unknown session"), HasSubstr(id)));
   // Other sessions are unaffected, and a new one works.
   ExpectSessionWorks(*torch_);
   ExpectSessionWorks(Session::Open(SessionConfig{.address = address()}));
@@ -693,16 +820,36 @@ TEST_F(ClientTest, UnknownSessionId) {
 TEST(ClientLimitsTest, TensorOverMaxBytesIsResourceExhausted) {
   TensordDaemon small({"--max_tensor_bytes=4096"});
   Session s = Session::Open(SessionConfig{.address = small.address()});
-  const std::string msg = ExpectError([&] { s.zeros({100, 100}); }, kResourceExhausted);
+  const std::string msg = ExpectError(
+      [&] {
+        s.zeros({100, 100});
+        s.Sync();
+      },
+      kResourceExhausted);
   EXPECT_THAT(msg, AllOf(HasSubstr("[100, 100]"), HasSubstr("4096")));
   // The limit is in bytes: 32x32 float32 fits exactly, float64 does not.
   EXPECT_EQ(s.zeros({32, 32}).numel(), 1024);
-  ExpectError([&] { s.zeros({32, 32}, Options{.dtype = "float64"}); }, kResourceExhausted);
+  ExpectError(
+      [&] {
+        s.zeros({32, 32}, Options{.dtype = "float64"});
+        s.Sync();
+      },
+      kResourceExhausted);
   // Ops producing a large result are limited too.
   Tensor row = s.ones({1, 64});
   Tensor col = s.ones({64, 1});
-  ExpectError([&] { row + col; }, kResourceExhausted);
-  ExpectError([&] { row.expand({64, 64}).contiguous(); }, kResourceExhausted);
+  ExpectError(
+      [&] {
+        row + col;
+        s.Sync();
+      },
+      kResourceExhausted);
+  ExpectError(
+      [&] {
+        row.expand({64, 64}).contiguous();
+        s.Sync();
+      },
+      kResourceExhausted);
   ExpectSessionWorks(s);
 }
 
@@ -718,9 +865,19 @@ TEST(ClientLeaseTest, IdleSessionExpiresAfterItsLease) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     EXPECT_THAT(Values(kept), ElementsAre(1, 1, 1));
   }
-  const std::string msg = ExpectError([&] { t.Fetch(); }, kNotFound);
+  const std::string msg = ExpectError(
+      [&] {
+        t.Fetch();
+        idle.Sync();
+      },
+      kNotFound);
   EXPECT_THAT(msg, AllOf(HasSubstr("unknown session"), HasSubstr(idle.id())));
-  ExpectError([&] { idle.zeros({1}); }, kNotFound);
+  ExpectError(
+      [&] {
+        idle.zeros({1});
+        idle.Sync();
+      },
+      kNotFound);
   ExpectSessionWorks(busy);
 }
 
@@ -779,16 +936,17 @@ TEST_F(ClientTest, AutogradErrorsKeepTheSessionUsable) {
   Tensor plain = torch.ones({2});
   try {
     plain.sum().backward();
+    torch.Sync();
     ADD_FAILURE() << "backward without requires_grad succeeded";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), grpc::StatusCode::INVALID_ARGUMENT);
     EXPECT_THAT(e.what(), ::testing::HasSubstr("does not require grad"));
   }
   Tensor i = torch.zeros({2}, {.dtype = "int64"});
-  EXPECT_THROW(i.requires_grad_(true), Error);
+  EXPECT_THROW((i.requires_grad_(true), torch.Sync()), Error);
   Tensor x = torch.ones({2}, {.requires_grad = true});
-  EXPECT_THROW(x.add_(1), Error);           // a leaf that requires grad, in place
-  EXPECT_THROW((x * 2).backward(), Error);  // not a scalar
+  EXPECT_THROW((x.add_(1), torch.Sync()), Error);           // a leaf that requires grad, in place
+  EXPECT_THROW(((x * 2).backward(), torch.Sync()), Error);  // not a scalar
   EXPECT_EQ((x + 1).sum().item(), 4);
 }
 

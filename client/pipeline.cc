@@ -1,0 +1,189 @@
+#include "client/pipeline.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "client/error.h"
+
+namespace tensord::client {
+
+namespace {
+constexpr int kUnavailable = static_cast<int>(grpc::StatusCode::UNAVAILABLE);
+constexpr int kFailedPrecondition = static_cast<int>(grpc::StatusCode::FAILED_PRECONDITION);
+}  // namespace
+
+Pipeline::Pipeline(v1::Tensord::Stub* stub, std::string session_id)
+    : stub_(stub), session_id_(std::move(session_id)) {}
+
+Pipeline::~Pipeline() { Close(); }
+
+void Pipeline::StartLocked() {
+  if (started_) return;
+  started_ = true;
+  ctx_ = std::make_unique<grpc::ClientContext>();
+  stream_ = stub_->Stream(ctx_.get());
+  writer_ = std::thread(&Pipeline::WriterLoop, this);
+  reader_ = std::thread(&Pipeline::ReaderLoop, this);
+}
+
+uint64_t Pipeline::EnqueueLocked(v1::Command cmd) {
+  if (broken_code_ != 0) throw Error(broken_code_, broken_message_);
+  if (closing_) {
+    throw Error(kFailedPrecondition, "the session was closed: open a new one to run more ops");
+  }
+  StartLocked();
+  *pending_.add_commands() = std::move(cmd);
+  last_release_index_ = UINT64_MAX;
+  return next_seq_++;
+}
+
+uint64_t Pipeline::Send(v1::Command cmd) {
+  absl::MutexLock l(&mu_);
+  return EnqueueLocked(std::move(cmd));
+}
+
+void Pipeline::Release(uint64_t handle) noexcept {
+  absl::MutexLock l(&mu_);
+  if (broken_code_ != 0 || closing_ || !started_) return;
+  if (last_release_index_ < static_cast<uint64_t>(pending_.commands_size())) {
+    pending_.mutable_commands(static_cast<int>(last_release_index_))
+        ->mutable_release()
+        ->add_tensors()
+        ->set_handle(handle);
+    return;
+  }
+  v1::Command cmd;
+  cmd.mutable_release()->add_tensors()->set_handle(handle);
+  *pending_.add_commands() = std::move(cmd);
+  ++next_seq_;
+  last_release_index_ = static_cast<uint64_t>(pending_.commands_size() - 1);
+}
+
+void Pipeline::WriteBatch(v1::StreamRequest* batch) {
+  batch->Swap(&pending_);
+  last_release_index_ = UINT64_MAX;
+  if (!sent_session_) {
+    batch->set_session_id(session_id_);
+    sent_session_ = true;
+  }
+  writing_ = true;
+  mu_.Unlock();
+  // A failed write means the stream ended: the reader reports why.
+  stream_->Write(*batch);
+  mu_.Lock();
+  writing_ = false;
+}
+
+void Pipeline::FlushLocked() {
+  if (writing_ || pending_.commands_size() == 0 || read_done_) return;
+  v1::StreamRequest batch;
+  WriteBatch(&batch);
+}
+
+void Pipeline::WriterLoop() {
+  mu_.Lock();
+  for (;;) {
+    mu_.Await(absl::Condition(
+        +[](Pipeline* p) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+          return p->read_done_ ||
+                 (!p->writing_ && (p->pending_.commands_size() > 0 || p->closing_));
+        },
+        this));
+    if (read_done_) break;
+    if (pending_.commands_size() == 0) break;  // closing, and everything was sent
+    v1::StreamRequest batch;
+    WriteBatch(&batch);
+  }
+  const bool half_close = !read_done_;
+  mu_.Unlock();
+  if (half_close) stream_->WritesDone();
+  mu_.Lock();
+  writer_done_ = true;
+  mu_.Unlock();
+}
+
+void Pipeline::ReaderLoop() {
+  v1::StreamResponse resp;
+  while (stream_->Read(&resp)) {
+    absl::MutexLock l(&mu_);
+    for (v1::CommandReply& r : *resp.mutable_replies()) {
+      if (r.code() != 0) failures_.push_back({r.seq(), r.code(), r.message()});
+      const uint64_t seq = r.seq();
+      if (awaited_.contains(seq)) replies_[seq] = std::make_unique<v1::CommandReply>(std::move(r));
+    }
+  }
+  mu_.Lock();
+  read_done_ = true;
+  mu_.Await(absl::Condition(&writer_done_));
+  mu_.Unlock();
+  const grpc::Status s = stream_->Finish();
+  absl::MutexLock l(&mu_);
+  if (!s.ok()) {
+    broken_code_ = s.error_code();
+    broken_message_ = absl::StrCat("the stream to tensord broke: ", s.error_message(),
+                                   " (is the daemon still running? open a new session)");
+  } else if (!closing_) {
+    broken_code_ = kUnavailable;
+    broken_message_ = "tensord ended the session's stream: open a new session";
+  } else {
+    broken_code_ = kFailedPrecondition;
+    broken_message_ = "the session was closed: open a new one to run more ops";
+  }
+}
+
+void Pipeline::ThrowFailuresLocked(uint64_t seq) {
+  if (failures_.empty() || failures_.front().seq > seq) return;
+  Failure first = failures_.front();
+  size_t n = 0;
+  while (n < failures_.size() && failures_[n].seq <= seq) ++n;
+  failures_.erase(failures_.begin(), failures_.begin() + static_cast<ptrdiff_t>(n));
+  if (first.seq != seq) {
+    absl::StrAppend(&first.message, " (raised by op #", first.seq,
+                    " of this session's stream: a pipelined op's error surfaces at the next "
+                    "fetch, item or sync)");
+  }
+  throw Error(first.code, first.message);
+}
+
+v1::CommandReply Pipeline::Call(v1::Command cmd) {
+  absl::MutexLock l(&mu_);
+  cmd.set_want_reply(true);
+  const uint64_t seq = EnqueueLocked(std::move(cmd));
+  awaited_[seq] = true;
+  FlushLocked();
+  struct Wait {
+    Pipeline* p;
+    uint64_t seq;
+  } wait{this, seq};
+  mu_.Await(absl::Condition(
+      +[](Wait* w) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        return w->p->replies_.contains(w->seq) || w->p->broken_code_ != 0;
+      },
+      &wait));
+  awaited_.erase(seq);
+  auto it = replies_.find(seq);
+  if (it == replies_.end()) throw Error(broken_code_, broken_message_);
+  v1::CommandReply reply = std::move(*it->second);
+  replies_.erase(it);
+  ThrowFailuresLocked(seq);
+  return reply;
+}
+
+void Pipeline::Sync() {
+  v1::Command cmd;
+  cmd.mutable_sync();
+  Call(std::move(cmd));
+}
+
+void Pipeline::Close() {
+  {
+    absl::MutexLock l(&mu_);
+    if (closing_) return;
+    closing_ = true;
+    if (!started_) return;
+  }
+  writer_.join();
+  reader_.join();
+}
+
+}  // namespace tensord::client

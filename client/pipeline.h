@@ -1,0 +1,89 @@
+// The client side of the daemon's pipelined command stream. Send() queues a
+// command and returns at once; a writer thread sends everything queued as
+// one message whenever the stream is free, so a burst of ops travels in a
+// few messages. A reader thread takes the replies: failures are kept until
+// the next barrier, where Call() or Sync() throws the earliest one (as an
+// asynchronous device reports an error at the next synchronization).
+#ifndef TENSORD_CLIENT_PIPELINE_H_
+#define TENSORD_CLIENT_PIPELINE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/grpcpp.h"
+#include "tensord/v1/tensord.grpc.pb.h"
+
+namespace tensord::client {
+
+class Pipeline {
+ public:
+  Pipeline(v1::Tensord::Stub* stub, std::string session_id);
+  // Sends what is queued and waits for the daemon to run it.
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  // Queues a command without waiting; returns its number on the stream.
+  // Throws Error only when the stream is broken.
+  uint64_t Send(v1::Command cmd);
+  // Queues a command, waits for its reply and returns it. Throws Error for
+  // its own failure or for an earlier command's failure not yet reported.
+  v1::CommandReply Call(v1::Command cmd);
+  // Waits until everything sent so far ran; throws like Call.
+  void Sync();
+  // Queues the release of a handle, merged with neighbouring releases.
+  // Never throws: a broken stream has nothing left to release.
+  void Release(uint64_t handle) noexcept;
+  // Sends what is queued, waits for the daemon to run it and ends the stream.
+  // Failures not yet reported are dropped.
+  void Close();
+
+ private:
+  struct Failure {
+    uint64_t seq;
+    int code;
+    std::string message;
+  };
+  void StartLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  uint64_t EnqueueLocked(v1::Command cmd) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes the queued commands from the calling thread when no write is in
+  // flight (a barrier saves the writer thread's wake-up).
+  void FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void WriteBatch(v1::StreamRequest* batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Throws the first failure among commands up to `seq`, if any.
+  void ThrowFailuresLocked(uint64_t seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void WriterLoop();
+  void ReaderLoop();
+
+  v1::Tensord::Stub* stub_;
+  const std::string session_id_;
+
+  absl::Mutex mu_;
+  std::unique_ptr<grpc::ClientContext> ctx_;
+  std::unique_ptr<grpc::ClientReaderWriter<v1::StreamRequest, v1::StreamResponse>> stream_;
+  std::thread writer_, reader_;
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool sent_session_ ABSL_GUARDED_BY(mu_) = false;
+  v1::StreamRequest pending_ ABSL_GUARDED_BY(mu_);
+  uint64_t last_release_index_ ABSL_GUARDED_BY(mu_) = UINT64_MAX;  // in pending_
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  bool writer_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool read_done_ ABSL_GUARDED_BY(mu_) = false;
+  // Set when the stream broke: every later call throws it.
+  int broken_code_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string broken_message_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
+  // Replies awaited by Call, by command number.
+  absl::flat_hash_map<uint64_t, std::unique_ptr<v1::CommandReply>> replies_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, bool> awaited_ ABSL_GUARDED_BY(mu_);
+  std::vector<Failure> failures_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace tensord::client
+
+#endif  // TENSORD_CLIENT_PIPELINE_H_
