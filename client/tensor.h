@@ -211,6 +211,9 @@ struct SessionConfig {
   // Close the session on the daemon when the last Session/Tensor copy goes
   // away. Defaults to true for unnamed sessions, false for named ones.
   std::optional<bool> close_on_exit;
+  // Move large tensors (FromRaw, FetchRaw) through shared memory when the
+  // daemon runs on this host and offers it; false always uses the network.
+  bool shared_memory = true;
 };
 
 class Session {
