@@ -151,8 +151,13 @@ Session Session::Open(const SessionConfig& config) {
     throw Error(s.error_code(), msg);
   }
   const bool close = config.close_on_exit.value_or(config.name.empty());
-  return Session(std::make_shared<SessionState>(std::move(stub), resp, close,
-                                                /*exclusive=*/config.name.empty()));
+  auto state = std::make_shared<SessionState>(std::move(stub), resp, close,
+                                              /*exclusive=*/config.name.empty());
+  {
+    absl::MutexLock l(&state->staging_mu);
+    state->use_shared_memory = config.shared_memory;
+  }
+  return Session(std::move(state));
 }
 
 const std::string& Session::id() const { return state_->id; }
@@ -365,9 +370,6 @@ Tensor Session::FromRaw(const RawTensor& raw, const Options& o, const std::strin
   }
   // Ops sent earlier may use the name this upload rebinds: let them run.
   state_->pipeline.Sync();
-  grpc::ClientContext ctx;
-  v1::CreateTensorResponse resp;
-  std::unique_ptr<grpc::ClientWriter<v1::UploadRequest>> writer = state_->stub->Upload(&ctx, &resp);
   v1::UploadRequest msg;
   v1::UploadHeader* header = msg.mutable_header();
   header->set_session_id(state_->id);
@@ -377,9 +379,16 @@ Tensor Session::FromRaw(const RawTensor& raw, const Options& o, const std::strin
   header->set_requires_grad(o.requires_grad);
   header->mutable_output()->set_handle(h);
   header->mutable_output()->set_name(name);
+  const int64_t total = static_cast<int64_t>(raw.data.size());
+  if (state_->StagedUpload(raw, *header).has_value()) {
+    if (progress) progress(total, total);
+    return result();
+  }
+  grpc::ClientContext ctx;
+  v1::CreateTensorResponse resp;
+  std::unique_ptr<grpc::ClientWriter<v1::UploadRequest>> writer = state_->stub->Upload(&ctx, &resp);
   bool ok = writer->Write(msg);
   // Chunks hold whole elements.
-  const int64_t total = static_cast<int64_t>(raw.data.size());
   const int64_t item = std::max<int64_t>(1, ItemSize(dtype));
   const int64_t step = kInlineTransferBytes / item * item;
   for (int64_t done = 0; ok && done < total;) {
@@ -393,6 +402,39 @@ Tensor Session::FromRaw(const RawTensor& raw, const Options& o, const std::strin
   grpc::Status s = writer->Finish();
   if (!s.ok()) throw Error(s.error_code(), s.error_message());
   return result();
+}
+
+SharedTensor Session::shared_zeros(std::vector<int64_t> shape, const Options& o,
+                                   const std::string& name) const {
+  if (!o.device.empty() && o.device != "cpu") {
+    throw Error(kInvalidArgument,
+                absl::StrCat("shared tensors live on the cpu, not ", o.device,
+                             ": move the result with .to(\"", o.device, "\") instead"));
+  }
+  if (!name.empty()) state_->pipeline.Sync();  // earlier ops may use the name
+  v1::CreateSharedRequest req;
+  req.set_session_id(state_->id);
+  for (int64_t d : shape) req.add_shape(d);
+  req.set_dtype(ParseDType(o.dtype.empty() ? "float32" : o.dtype));
+  req.set_requires_grad(o.requires_grad);
+  const uint64_t h = state_->NewHandle();
+  req.mutable_output()->set_handle(h);
+  req.mutable_output()->set_name(name);
+  v1::CreateSharedResponse resp = state_->Call(&v1::Tensord::Stub::CreateShared, req);
+  auto handle = std::make_shared<TensorHandle>(state_, h, /*owned=*/name.empty());
+  handle->meta = resp.tensor();
+  SharedTensor t;
+  t.tensor_ = SessionState::Wrap(handle);
+  absl::StatusOr<std::unique_ptr<shm::SharedSegment>> mapped =
+      shm::SharedSegment::Open(resp.segment().name(), static_cast<size_t>(resp.segment().nbytes()));
+  if (!mapped.ok()) {
+    throw Error(static_cast<int>(mapped.status().code()),
+                absl::StrCat("cannot map the shared tensor: ", mapped.status().message()));
+  }
+  t.data_ = (*mapped)->data();
+  t.nbytes_ = resp.segment().nbytes();
+  t.mapping_ = std::shared_ptr<shm::SharedSegment>(std::move(*mapped));
+  return t;
 }
 
 Tensor Session::empty_like(const Tensor& t, const Options& o) const {

@@ -13,6 +13,7 @@
 #include "client/error.h"
 #include "client/pipeline.h"
 #include "client/tensor.h"
+#include "device/shm/shared_segment.h"
 #include "grpcpp/grpcpp.h"
 #include "tensord/v1/tensord.grpc.pb.h"
 
@@ -59,6 +60,20 @@ class SessionState {
   const bool close_on_exit;
   bool closed = false;
   Pipeline pipeline;
+  // Large transfers through shared memory: the staging buffer this client
+  // shares with the daemon (mapped once, reused), or why there is none.
+  bool use_shared_memory ABSL_GUARDED_BY(staging_mu) = true;
+  absl::Mutex staging_mu;
+  std::unique_ptr<shm::SharedSegment> staging ABSL_GUARDED_BY(staging_mu);
+  void* MapStaging(const v1::SharedSegment& seg) ABSL_EXCLUSIVE_LOCKS_REQUIRED(staging_mu);
+  uint64_t client_key() const { return handle_base_; }
+  // A tensor created from `raw` through the staging buffer, or nullopt when
+  // shared memory is not available (then use the network).
+  std::optional<v1::CreateTensorResponse> StagedUpload(const RawTensor& raw,
+                                                       const v1::UploadHeader& header);
+  // Fetches the tensor's bytes into out->data through the staging buffer;
+  // false when shared memory is not available.
+  bool StagedFetch(uint64_t handle, RawTensor* out, v1::TensorMeta* meta);
   // The session's grad mode as this client set it, when no other client can
   // change it (an unnamed session); unknown otherwise.
   std::optional<bool> grad_enabled;

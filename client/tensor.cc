@@ -154,8 +154,16 @@ RawTensor Tensor::FetchRaw(const Progress& progress) const {
       progress(static_cast<int64_t>(raw.data.size()), static_cast<int64_t>(raw.data.size()));
     return raw;
   }
-  // Large: its own stream, in chunks. The pipeline is idle (the fetch above
-  // waited for it), so the snapshot is the tensor as of this call.
+  // Large: through shared memory when the daemon is on this host, else on
+  // its own stream in chunks. The pipeline is idle (the fetch above waited
+  // for it), so either copy is the tensor as of this call.
+  v1::TensorMeta staged_meta;
+  if (state_->session->StagedFetch(handle(), &raw, &staged_meta)) {
+    state_->meta = staged_meta;
+    if (progress)
+      progress(static_cast<int64_t>(raw.data.size()), static_cast<int64_t>(raw.data.size()));
+    return raw;
+  }
   grpc::ClientContext ctx;
   v1::FetchRequest req;
   req.set_session_id(state_->session->id);

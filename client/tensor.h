@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -204,6 +205,30 @@ Tensor operator-(const Tensor& a);
 // Prints PyTorch's repr.
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
 
+// A CPU tensor whose storage is a shared-memory segment that the daemon and
+// this process both map (same host only): the blitz's NumPy bridge. An
+// in-place op in the daemon is seen in data() at once, and a write to
+// data() is seen by the next op, with no copy. The mapping stays valid as
+// long as this object (or a copy) lives, even after the tensor is released.
+class SharedTensor {
+ public:
+  const Tensor& tensor() const { return tensor_; }
+  void* data() const { return data_; }
+  int64_t nbytes() const { return nbytes_; }
+  // The elements, when T matches the dtype's size (float for float32, ...).
+  template <typename T>
+  std::span<T> values() const {
+    return {static_cast<T*>(data_), static_cast<size_t>(nbytes_) / sizeof(T)};
+  }
+
+ private:
+  friend class Session;
+  Tensor tensor_;
+  std::shared_ptr<void> mapping_;
+  void* data_ = nullptr;
+  int64_t nbytes_ = 0;
+};
+
 struct SessionConfig {
   std::string address = "127.0.0.1:50051";  // HOST:PORT, or unix:PATH
   std::string name;                         // named sessions persist and can be re-attached
@@ -249,6 +274,12 @@ class Session {
   // them raised (ops return before they run: errors surface here, at
   // Fetch/item, or at any other call that waits for the daemon).
   void Sync() const;
+  // A zero-filled CPU tensor in shared memory (torch.zeros + .numpy()).
+  // Needs a daemon on this host, reached through its --unix_socket or
+  // 127.0.0.1 as the same user: otherwise FAILED_PRECONDITION or
+  // PERMISSION_DENIED says why.
+  SharedTensor shared_zeros(std::vector<int64_t> shape, const Options& o = {},
+                            const std::string& name = "") const;
   // A tensor from raw bytes (e.g. a .npy file), streamed in chunks when
   // large. A non-empty `name` binds it to that name in the session.
   Tensor FromRaw(const RawTensor& raw, const Options& o = {}, const std::string& name = "",

@@ -38,6 +38,9 @@ class Context {
   // An uninitialized tensor. INVALID_ARGUMENT for negative or overflowing
   // sizes, RESOURCE_EXHAUSTED past the per-tensor limit.
   absl::StatusOr<Tensor> Empty(std::span<const int64_t> shape, DType dtype, Device device) const;
+  // The bytes a tensor of this shape and dtype takes, or why it may not
+  // exist (overflow, the per-tensor limit).
+  absl::StatusOr<size_t> CheckedBytes(std::span<const int64_t> shape, DType dtype) const;
   absl::StatusOr<Tensor> Empty(std::span<const int64_t> shape, DType dtype) const {
     return Empty(shape, dtype, default_device_);
   }

@@ -17,7 +17,12 @@ class Backend;
 
 class Storage {
  public:
-  Storage(Backend* backend, void* ptr, size_t nbytes) : backend_(backend), ptr_(ptr), nbytes_(nbytes) {}
+  Storage(Backend* backend, void* ptr, size_t nbytes)
+      : backend_(backend), ptr_(ptr), nbytes_(nbytes) {}
+  // Memory the backend did not allocate (a shared-memory segment): `owner`
+  // keeps it alive and releases it when the storage dies.
+  Storage(Backend* backend, void* ptr, size_t nbytes, std::shared_ptr<void> owner)
+      : backend_(backend), ptr_(ptr), nbytes_(nbytes), owner_(std::move(owner)) {}
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -40,6 +45,7 @@ class Storage {
   size_t nbytes_;
   std::atomic<uint64_t> version_{0};
   std::shared_ptr<MemoryAccount> account_;
+  std::shared_ptr<void> owner_;
 };
 
 }  // namespace tensord::device

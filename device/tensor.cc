@@ -10,7 +10,7 @@
 namespace tensord::device {
 
 Storage::~Storage() {
-  if (ptr_ != nullptr) backend_->Free(ptr_, nbytes_);
+  if (ptr_ != nullptr && owner_ == nullptr) backend_->Free(ptr_, nbytes_);
   if (account_) account_->Sub(static_cast<int64_t>(nbytes_));
 }
 

@@ -3,7 +3,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "device/status_macros.h"
 #include "server/log.h"
+#include "server/peer.h"
 
 namespace tensord::server {
 
@@ -59,5 +61,23 @@ TENSORD_UNARY(Autograd, service_->Autograd(principal, *req))
 TENSORD_UNARY(SetGradMode, service_->SetGradMode(principal, *req))
 
 #undef TENSORD_UNARY
+
+#define TENSORD_SHM_UNARY(Method, Resp)                                                           \
+  grpc::ServerUnaryReactor* GrpcService::Method(grpc::CallbackServerContext* ctx,                 \
+                                                const v1::Method##Request* req, v1::Resp* resp) { \
+    return Run(ctx, #Method, resp,                                                                \
+               [this, req,                                                                        \
+                peer = ctx->peer()](const std::string& principal) -> absl::StatusOr<v1::Resp> {   \
+                 TD_RETURN_IF_ERROR(CheckSharedMemoryPeer(peer, tcp_port_));                      \
+                 return service_->Method(principal, *req);                                        \
+               });                                                                                \
+  }
+
+TENSORD_SHM_UNARY(CreateShared, CreateSharedResponse)
+TENSORD_SHM_UNARY(Staging, StagingResponse)
+TENSORD_SHM_UNARY(StagedUpload, CreateTensorResponse)
+TENSORD_SHM_UNARY(StagedFetch, StagedFetchResponse)
+
+#undef TENSORD_SHM_UNARY
 
 }  // namespace tensord::server

@@ -4,6 +4,7 @@
 #ifndef TENSORD_SERVER_GRPC_SERVICE_H_
 #define TENSORD_SERVER_GRPC_SERVICE_H_
 
+#include <atomic>
 #include <string>
 
 #include "grpcpp/grpcpp.h"
@@ -51,6 +52,22 @@ class GrpcService final : public v1::Tensord::CallbackService {
   grpc::ServerUnaryReactor* SetGradMode(grpc::CallbackServerContext* ctx,
                                         const v1::SetGradModeRequest* req,
                                         v1::SetGradModeResponse* resp) override;
+  // Same-host shared memory: refused unless the caller runs on this host as
+  // the daemon's user.
+  grpc::ServerUnaryReactor* CreateShared(grpc::CallbackServerContext* ctx,
+                                         const v1::CreateSharedRequest* req,
+                                         v1::CreateSharedResponse* resp) override;
+  grpc::ServerUnaryReactor* Staging(grpc::CallbackServerContext* ctx, const v1::StagingRequest* req,
+                                    v1::StagingResponse* resp) override;
+  grpc::ServerUnaryReactor* StagedUpload(grpc::CallbackServerContext* ctx,
+                                         const v1::StagedUploadRequest* req,
+                                         v1::CreateTensorResponse* resp) override;
+  grpc::ServerUnaryReactor* StagedFetch(grpc::CallbackServerContext* ctx,
+                                        const v1::StagedFetchRequest* req,
+                                        v1::StagedFetchResponse* resp) override;
+  // The TCP port the daemon listens on (to recognise loopback peers).
+  void set_tcp_port(int port) { tcp_port_ = port; }
+
   // Streaming calls (grpc_streams.cc).
   grpc::ServerBidiReactor<v1::StreamRequest, v1::StreamResponse>* Stream(
       grpc::CallbackServerContext* ctx) override;
@@ -70,6 +87,7 @@ class GrpcService final : public v1::Tensord::CallbackService {
 
   TensorService* service_;
   ThreadPool* pool_;
+  std::atomic<int> tcp_port_{0};
 };
 
 }  // namespace tensord::server

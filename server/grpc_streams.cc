@@ -12,7 +12,7 @@
 #include "server/command_stream.h"
 #include "server/grpc_service.h"
 #include "server/log.h"
-#include "server/tensor_upload.h"
+#include "server/tensor_transfer.h"
 
 namespace tensord::server {
 
@@ -238,16 +238,16 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadRequest> {
 class FetchReactor final : public grpc::ServerWriteReactor<v1::FetchChunk> {
  public:
   FetchReactor(TensorService* service, ThreadPool* pool, std::string principal,
-               const v1::FetchRequest& req) {
-    pool->Schedule([this, service, principal = std::move(principal), req] {
-      absl::StatusOr<FetchSnapshot> snap = service->Snapshot(principal, req);
-      if (!snap.ok()) {
-        LogFailure("FetchChunks", snap.status());
-        Finish(ToGrpcStatus(snap.status()));
+               const v1::FetchRequest& req)
+      : pool_(pool) {
+    pool_->Schedule([this, service, principal = std::move(principal), req] {
+      absl::StatusOr<std::unique_ptr<TensorDownload>> d = service->BeginDownload(principal, req);
+      if (!d.ok()) {
+        Fail(d.status());
         return;
       }
-      snap_ = *std::move(snap);
-      *chunk_.mutable_meta() = snap_.meta;
+      download_ = *std::move(d);
+      *chunk_.mutable_meta() = download_->meta();
       Next();
     });
   }
@@ -257,27 +257,33 @@ class FetchReactor final : public grpc::ServerWriteReactor<v1::FetchChunk> {
       Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading the data"));
       return;
     }
-    chunk_.clear_meta();
-    if (sent_ >= snap_.bytes.size()) {
+    if (download_->done()) {
       Finish(grpc::Status::OK);
       return;
     }
-    Next();
+    chunk_.clear_meta();
+    pool_->Schedule([this] { Next(); });
   }
 
   void OnDone() override { delete this; }
 
  private:
+  void Fail(const absl::Status& s) {
+    LogFailure("FetchChunks", s);
+    Finish(ToGrpcStatus(s));
+  }
+
   // Writes the next chunk (the first carries the metadata, even when empty).
   void Next() {
-    const size_t n = std::min(kChunkBytes, snap_.bytes.size() - sent_);
-    chunk_.set_data(snap_.bytes.data() + sent_, n);
-    sent_ += n;
+    if (absl::Status s = download_->Next(kChunkBytes, chunk_.mutable_data()); !s.ok()) {
+      Fail(s);
+      return;
+    }
     StartWrite(&chunk_);
   }
 
-  FetchSnapshot snap_;
-  size_t sent_ = 0;
+  ThreadPool* pool_;
+  std::unique_ptr<TensorDownload> download_;
   v1::FetchChunk chunk_;
 };
 

@@ -16,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "device/cpu/parallel.h"
 #include "device/registry.h"
+#include "device/shm/shared_segment.h"
 #include "grpcpp/grpcpp.h"
 #include "server/grpc_service.h"
 #include "server/log.h"
@@ -98,6 +99,10 @@ int main(int argc, char** argv) {
   options.limits.max_tensor_bytes = max_tensor_bytes;
   options.sessions.default_lease = absl::Seconds(lease_seconds);
   options.sessions.max_lease = absl::Seconds(max_lease_seconds);
+  if (int n = tensord::shm::RemoveStaleSegments(); n > 0) {
+    Log(LogLevel::kInfo,
+        absl::StrCat("removed ", n, " shared-memory segment(s) left by an earlier tensord"));
+  }
   tensord::server::TensorService service(options);
   tensord::server::ThreadPool pool(threads);
   tensord::server::GrpcService grpc_service(&service, &pool);
@@ -135,6 +140,7 @@ int main(int argc, char** argv) {
                  listen.c_str());
     return 1;
   }
+  grpc_service.set_tcp_port(port);
   if (!port_file.empty()) {
     std::ofstream(port_file) << port << "\n";
   }

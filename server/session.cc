@@ -104,7 +104,25 @@ int64_t Session::ReleaseAll() {
   const int64_t n = num_tensors();
   tensors_.clear();
   names_.clear();
+  staging_.clear();
   return n;
+}
+
+absl::StatusOr<shm::SharedSegment*> Session::Staging(uint64_t key, size_t nbytes) {
+  std::unique_ptr<shm::SharedSegment>& seg = staging_[key];
+  if (seg == nullptr || seg->size() < nbytes) {
+    // Round up so that slowly growing transfers do not remap every time.
+    constexpr size_t kStep = size_t{1} << 20;
+    seg.reset();
+    absl::StatusOr<std::unique_ptr<shm::SharedSegment>> fresh =
+        shm::SharedSegment::Create((nbytes + kStep - 1) / kStep * kStep);
+    if (!fresh.ok()) {
+      staging_.erase(key);
+      return fresh.status();
+    }
+    seg = *std::move(fresh);
+  }
+  return seg.get();
 }
 
 void Session::FillMeta(uint64_t handle, const TensorEntry& e, v1::TensorMeta* meta) const {

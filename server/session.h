@@ -17,6 +17,7 @@
 #include "autograd/variable.h"
 #include "device/generator.h"
 #include "device/memory_stats.h"
+#include "device/shm/shared_segment.h"
 #include "device/tensor.h"
 #include "tensord/v1/tensord.pb.h"
 
@@ -78,6 +79,10 @@ class Session {
   bool Release(uint64_t handle);
   int64_t ReleaseAll();
 
+  // The staging segment of the client `key` (at least `nbytes`, created or
+  // replaced by a larger one as needed); freed with the session.
+  absl::StatusOr<shm::SharedSegment*> Staging(uint64_t key, size_t nbytes);
+
   void FillMeta(uint64_t handle, const TensorEntry& e, v1::TensorMeta* meta) const;
   std::vector<uint64_t> Handles() const;
   int64_t num_tensors() const { return static_cast<int64_t>(tensors_.size()); }
@@ -95,6 +100,7 @@ class Session {
   absl::flat_hash_map<uint64_t, TensorEntry> tensors_;
   absl::flat_hash_map<std::string, uint64_t> names_;
   uint64_t next_server_handle_ = 1;
+  absl::flat_hash_map<uint64_t, std::unique_ptr<shm::SharedSegment>> staging_;
 };
 
 }  // namespace tensord::server

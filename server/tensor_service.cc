@@ -11,7 +11,7 @@
 #include "device/literal.h"
 #include "device/status_macros.h"
 #include "server/proto_convert.h"
-#include "server/tensor_upload.h"
+#include "server/tensor_transfer.h"
 
 namespace tensord::server {
 
@@ -187,16 +187,16 @@ absl::StatusOr<v1::FetchResponse> TensorService::FetchLocked(Session& session,
   return resp;
 }
 
-absl::StatusOr<FetchSnapshot> TensorService::Snapshot(const std::string& principal,
-                                                      const v1::FetchRequest& req) {
+absl::StatusOr<std::unique_ptr<TensorDownload>> TensorService::BeginDownload(
+    const std::string& principal, const v1::FetchRequest& req) {
   TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
   absl::MutexLock lock(&s->mu());
   TD_ASSIGN_OR_RETURN(uint64_t h, s->Resolve(req.tensor()));
   TD_ASSIGN_OR_RETURN(TensorEntry * e, s->Find(h));
-  FetchSnapshot snap;
-  s->FillMeta(h, *e, &snap.meta);
-  TD_ASSIGN_OR_RETURN(snap.bytes, device::ToHost(ContextFor(*s), e->tensor));
-  return snap;
+  v1::TensorMeta meta;
+  s->FillMeta(h, *e, &meta);
+  TD_ASSIGN_OR_RETURN(device::Tensor c, device::Contiguous(ContextFor(*s), e->tensor));
+  return std::make_unique<TensorDownload>(std::move(meta), std::move(c));
 }
 
 absl::StatusOr<std::unique_ptr<TensorUpload>> TensorService::BeginUpload(

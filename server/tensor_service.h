@@ -22,13 +22,8 @@ struct ServiceOptions {
   int64_t max_literal_elements = int64_t{1} << 24;
 };
 
-// A tensor's bytes as of one moment, for a chunked fetch.
-struct FetchSnapshot {
-  v1::TensorMeta meta;
-  std::string bytes;
-};
-
 class TensorUpload;
+class TensorDownload;
 
 class TensorService {
  public:
@@ -64,12 +59,23 @@ class TensorService {
   TENSORD_SESSION_RPC(SetGradMode)
 #undef TENSORD_SESSION_RPC
 
-  // A contiguous copy of a tensor's bytes, taken under the session lock, so
-  // that it can be sent in chunks while other requests go on.
-  absl::StatusOr<FetchSnapshot> Snapshot(const std::string& principal, const v1::FetchRequest& req);
+  // Starts a chunked fetch of a tensor as it is now.
+  absl::StatusOr<std::unique_ptr<TensorDownload>> BeginDownload(const std::string& principal,
+                                                                const v1::FetchRequest& req);
   // Starts a chunked upload: checks the header and allocates the tensor.
   absl::StatusOr<std::unique_ptr<TensorUpload>> BeginUpload(const std::string& principal,
                                                             const v1::UploadHeader& header);
+
+  // Same-host shared memory (tensor_service_shm.cc). The transport checks
+  // that the caller runs on this host as the daemon's user first.
+  absl::StatusOr<v1::CreateSharedResponse> CreateShared(const std::string& principal,
+                                                        const v1::CreateSharedRequest& req);
+  absl::StatusOr<v1::StagingResponse> Staging(const std::string& principal,
+                                              const v1::StagingRequest& req);
+  absl::StatusOr<v1::CreateTensorResponse> StagedUpload(const std::string& principal,
+                                                        const v1::StagedUploadRequest& req);
+  absl::StatusOr<v1::StagedFetchResponse> StagedFetch(const std::string& principal,
+                                                      const v1::StagedFetchRequest& req);
 
   SessionManager& sessions() { return sessions_; }
   device::Context ContextFor(Session& s) const;

@@ -1,5 +1,6 @@
-#include "server/tensor_upload.h"
+#include "server/tensor_transfer.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -52,6 +53,29 @@ absl::StatusOr<v1::CreateTensorResponse> TensorUpload::Finish() {
   v1::CreateTensorResponse resp;
   session_->FillMeta(handle, *e, resp.mutable_tensor());
   return resp;
+}
+
+TensorDownload::TensorDownload(v1::TensorMeta meta, device::Tensor contiguous)
+    : meta_(std::move(meta)),
+      tensor_(std::move(contiguous)),
+      version_(tensor_.storage().version()) {}
+
+absl::Status TensorDownload::Next(size_t max_bytes, std::string* chunk) {
+  const int64_t item = static_cast<int64_t>(device::ItemSize(tensor_.dtype()));
+  const int64_t n = std::min(total() - sent_, static_cast<int64_t>(max_bytes) / item * item);
+  chunk->resize(static_cast<size_t>(n));
+  if (n > 0) {
+    const device::Tensor part(tensor_.storage_ptr(), {n / item}, {1},
+                              tensor_.offset() + sent_ / item, tensor_.dtype());
+    TD_RETURN_IF_ERROR(part.backend().CopyToHost(part, chunk->data()));
+  }
+  sent_ += n;
+  if (tensor_.storage().version() != version_) {
+    return absl::AbortedError(
+        "the tensor was modified by an in-place op while it was being fetched: fetch it again "
+        "once the writer is done");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace tensord::server
