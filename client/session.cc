@@ -131,6 +131,8 @@ Session Session::Open(const SessionConfig& config) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);
   args.SetMaxSendMessageSize(-1);
+  // Several 1 MiB chunks in flight per stream (see tensord's main.cc).
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 << 20);
   auto channel =
       grpc::CreateCustomChannel(config.address, grpc::InsecureChannelCredentials(), args);
   auto stub = v1::Tensord::NewStub(channel);

@@ -129,6 +129,11 @@ int main(int argc, char** argv) {
       static_cast<int>(std::min<int64_t>(max_message_bytes, INT32_MAX)));
   builder.SetMaxSendMessageSize(static_cast<int>(std::min<int64_t>(max_message_bytes, INT32_MAX)));
   builder.RegisterService(&grpc_service);
+  // Let a stream carry several 1 MiB chunks in flight: with the default
+  // window, every chunk waits for window updates and loopback transfers
+  // crawl at a tenth of the link's speed.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 << 20);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   // Sockets are created owner-only from the start (no window before a chmod).
   const mode_t old_umask = ::umask(0177);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
