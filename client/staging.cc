@@ -85,8 +85,8 @@ bool SessionState::StagedFetch(uint64_t handle, RawTensor* out, v1::TensorMeta* 
   if (src == nullptr) return false;
   *meta = resp.meta();
   const size_t n = static_cast<size_t>(resp.meta().nbytes());
-  out->data.resize(n);
-  std::memcpy(out->data.data(), src, n);
+  out->data.clear();
+  out->data.append(static_cast<const char*>(src), n);  // one pass, no zero-fill
   return true;
 }
 
