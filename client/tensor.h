@@ -16,6 +16,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "client/error.h"
@@ -176,6 +177,11 @@ class Tensor {
   Tensor mean(std::vector<int64_t> dims, bool keepdim = false) const;
   Tensor matmul(const Tensor& other) const;
 
+  // x.numpy() + numpy.save: writes the tensor to a .npy file (created or
+  // truncated). bfloat16 has no NumPy dtype: convert it with .to() first.
+  // Implemented in files.cc.
+  void save_npy(const std::string& path, const Progress& progress = nullptr) const;
+
   Tensor new_empty(std::vector<int64_t> shape, const Options& o = {}) const;
   Tensor new_zeros(std::vector<int64_t> shape, const Options& o = {}) const;
   Tensor new_ones(std::vector<int64_t> shape, const Options& o = {}) const;
@@ -286,6 +292,29 @@ class Session {
                  const Progress& progress = nullptr) const;
   void Release(const std::vector<v1::TensorRef>& refs) const;
   void Close();
+
+  // Files (implemented in files.cc). File errors throw Error with the
+  // status code of the failure (NOT_FOUND, INVALID_ARGUMENT, ...) and a
+  // message that starts with the path. `progress` counts the bytes moved
+  // to or from the daemon, over all tensors.
+  //
+  // torch.save of a state dict, as safetensors: fetches the tensors and
+  // writes them to `path` (created or truncated) under their given names,
+  // which must be unique and non-empty.
+  void save(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
+            const std::map<std::string, std::string>& metadata = {},
+            const Progress& progress = nullptr) const;
+  // torch.load of a safetensors file: every tensor with its name, in the
+  // file's data order. With `bind_names` each is also bound to its name in
+  // the session (rebinding names already there). The header's metadata is
+  // stored in `*metadata` when given.
+  std::vector<std::pair<std::string, Tensor>> load(
+      const std::string& path, bool bind_names = false, const Progress& progress = nullptr,
+      std::map<std::string, std::string>* metadata = nullptr) const;
+  // torch.from_numpy(numpy.load(path)).to(o.dtype, o.device), with
+  // requires_grad and a name as FromRaw takes them.
+  Tensor load_npy(const std::string& path, const Options& o = {}, const std::string& name = "",
+                  const Progress& progress = nullptr) const;
 
   // Factories (torch.*).
   Tensor empty(std::vector<int64_t> shape, const Options& o = {}) const;

@@ -2,20 +2,28 @@
 // live in a named session that persists between invocations (address and
 // session from --addr/--session or TENSORD_ADDR/TENSORD_SESSION).
 // `tensorctl --help` and `tensorctl SUBCOMMAND --help` describe each command.
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "client/progress_bar.h"
+#include "client/safetensors.h"
 #include "client/tensor.h"
 
 namespace tc = tensord::client;
@@ -102,12 +110,16 @@ struct Cli {
   std::string addr = EnvOr("TENSORD_ADDR", "127.0.0.1:50051");
   std::string session = EnvOr("TENSORD_SESSION", "tensorctl");
   int64_t lease = 3600;
+  bool no_shared_memory = false;
+  bool progress = false;  // progress lines even when stderr is not a terminal
 
   // One session per invocation, opened on first use.
   tc::Session Open() {
     if (!opened.has_value()) {
-      opened = tc::Session::Open(
-          tc::SessionConfig{.address = addr, .name = session, .lease_seconds = lease});
+      opened = tc::Session::Open(tc::SessionConfig{.address = addr,
+                                                   .name = session,
+                                                   .lease_seconds = lease,
+                                                   .shared_memory = !no_shared_memory});
     }
     return *opened;
   }
@@ -146,6 +158,122 @@ void PrintSchema(const v1::OpSchema& op) {
   if (!op.inplace_variant().empty()) std::cout << "  in-place: " << op.inplace_variant() << "\n";
   if (op.supports_out()) std::cout << "  supports --out NAME\n";
   if (op.is_view()) std::cout << "  returns a view sharing the input's storage\n";
+}
+
+// ---- Files -------------------------------------------------------------------
+
+// A bar on stderr for transfers over 4 MiB: redrawn on a terminal, plain
+// lines at each 10% with --progress, else nothing.
+tc::ProgressBar MakeBar(const Cli& cli) {
+  return tc::ProgressBar(std::cerr,
+                         tc::ProgressBar::ChooseMode(isatty(STDERR_FILENO) == 1, cli.progress));
+}
+
+// Output files are not replaced unless --force says so. `other` says how to
+// name another file.
+void CheckCanWrite(const std::string& path, bool force, const std::string& other) {
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::symlink_status(path, ec);
+  if (!std::filesystem::exists(st)) return;
+  if (std::filesystem::is_directory(st)) {
+    Fail(absl::StrCat(path, " is a directory: ", other, " that names a file"));
+  }
+  if (!force) {
+    throw tc::Error(
+        6, absl::StrCat(path, " already exists: pass --force to overwrite it, or ", other));
+  }
+}
+
+// upload NAME FILE.npy
+void Upload(Cli& cli, const std::string& name, const std::string& path, const tc::Options& o) {
+  if (absl::EndsWith(path, ".safetensors")) {
+    Fail(absl::StrCat(path,
+                      ": upload reads .npy files; bind the tensors of a safetensors file "
+                      "with `tensorctl load ",
+                      path, "`"));
+  }
+  tc::Session s = cli.Open();
+  tc::ProgressBar bar = MakeBar(cli);
+  s.load_npy(path, o, name, bar.Callback());
+}
+
+// fetch NAME --out FILE.npy
+void Fetch(Cli& cli, const std::string& name, const std::string& path, const std::string& dtype,
+           bool force) {
+  CheckCanWrite(path, force, "give another --out");
+  tc::Tensor t = cli.Open().Named(name);
+  if (dtype.empty() && t.dtype() == "bfloat16") {
+    Fail(absl::StrCat(name,
+                      " is bfloat16, which has no NumPy dtype: pass --dtype float32 to fetch it "
+                      "converted, or keep it exact with `tensorctl save FILE.safetensors ",
+                      name, "`"));
+  }
+  if (!dtype.empty()) t = t.to(dtype);
+  tc::ProgressBar bar = MakeBar(cli);
+  t.save_npy(path, bar.Callback());
+}
+
+// save FILE.safetensors NAME...
+void Save(Cli& cli, const std::string& path, const std::vector<std::string>& names,
+          const std::vector<std::string>& metadata, bool force) {
+  std::map<std::string, std::string> meta;
+  for (const std::string& kv : metadata) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos) {
+      Fail(absl::StrCat("--metadata '", kv, "' is not KEY=VALUE, e.g. --metadata format=pt"));
+    }
+    meta[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  std::map<std::string, int> seen;
+  for (const std::string& n : names) {
+    if (++seen[n] == 2) Fail(absl::StrCat("'", n, "' is listed twice: name each tensor once"));
+  }
+  CheckCanWrite(path, force, "give another FILE");
+  tc::Session s = cli.Open();
+  std::vector<std::pair<std::string, tc::Tensor>> tensors;
+  for (const std::string& n : names) tensors.emplace_back(n, s.Named(n));
+  tc::ProgressBar bar = MakeBar(cli);
+  s.save(path, tensors, meta, bar.Callback());
+}
+
+// load FILE.safetensors [NAME...]: binds PREFIX + each name.
+void Load(Cli& cli, const std::string& path, const std::vector<std::string>& only,
+          const std::string& prefix) {
+  tc::Session s = cli.Open();
+  if (only.empty() && prefix.empty()) {
+    tc::ProgressBar bar = MakeBar(cli);
+    s.load(path, /*bind_names=*/true, bar.Callback());
+    return;
+  }
+  absl::StatusOr<tc::NamedTensors> file = tc::ReadSafetensors(path);
+  if (!file.ok()) {
+    throw tc::Error(
+        static_cast<int>(file.status().code()),
+        absl::StrCat(file.status().message(), file.status().code() == absl::StatusCode::kNotFound
+                                                  ? "; check the path"
+                                                  : ""));
+  }
+  std::vector<std::pair<std::string, tc::RawTensor>*> chosen;
+  for (auto& entry : file->tensors) {
+    if (only.empty() || absl::c_linear_search(only, entry.first)) chosen.push_back(&entry);
+  }
+  for (const std::string& n : only) {
+    if (absl::c_none_of(chosen, [&](const auto* e) { return e->first == n; })) {
+      std::vector<std::string> held;
+      for (const auto& e : file->tensors) held.push_back(e.first);
+      throw tc::Error(5, absl::StrCat(path, " has no tensor '", n, "'; it holds: ",
+                                      held.empty() ? "none" : absl::StrJoin(held, ", ")));
+    }
+  }
+  int64_t total = 0, base = 0;
+  for (const auto* e : chosen) total += static_cast<int64_t>(e->second.data.size());
+  tc::ProgressBar bar = MakeBar(cli);
+  for (auto* e : chosen) {
+    s.FromRaw(e->second, {}, prefix + e->first,
+              [&](int64_t done, int64_t) { bar.Update(base + done, total); });
+    base += static_cast<int64_t>(e->second.data.size());
+    e->second.data = std::string();
+  }
 }
 
 // Runs OP over ARGS (tensor names and NAME=VALUE attributes). Prints the
@@ -206,6 +334,8 @@ int main(int argc, char** argv) {
   app.add_option("--session", cli.session, "session name (env TENSORD_SESSION)")
       ->capture_default_str();
   app.add_option("--lease", cli.lease, "session lease in seconds")->capture_default_str();
+  app.add_flag("--no-shared-memory", cli.no_shared_memory,
+               "move large tensors over the network even when the daemon runs on this host");
 
   // create NAME FACTORY SIZE...
   std::string c_name, c_kind, c_dtype, c_device, c_fill;
@@ -310,6 +440,53 @@ int main(int argc, char** argv) {
                          "torch.no_grad()");
   grad_mode->add_option("mode", mode, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
 
+  // Files.
+  const std::string progress_help =
+      "show progress on stderr for transfers over 4 MiB even when it is not a terminal (a line "
+      "at each 10%)";
+  std::string u_name, u_file, u_dtype, u_device;
+  bool u_grad = false;
+  auto* upload = app.add_subcommand(
+      "upload",
+      "NAME = torch.from_numpy(numpy.load(FILE.npy)), e.g. `upload x x.npy --dtype float`");
+  upload->add_option("name", u_name, "name of the new tensor")->required();
+  upload->add_option("file", u_file, ".npy file (numpy.save)")->required();
+  upload->add_option("--dtype", u_dtype, "convert to this element type (default: the file's)");
+  upload->add_option("--device", u_device, "cpu or cuda:N");
+  upload->add_flag("--requires-grad", u_grad, "track gradients");
+  upload->add_flag("--progress", cli.progress, progress_help);
+
+  std::string f_name, f_out, f_dtype;
+  bool f_force = false;
+  auto* fetch =
+      app.add_subcommand("fetch", "numpy.save(FILE.npy, NAME.numpy()), e.g. `fetch x --out x.npy`");
+  fetch->add_option("name", f_name, "tensor name")->required();
+  fetch->add_option("-o,--out", f_out, ".npy file to write")->required();
+  fetch->add_option("--dtype", f_dtype, "convert to this element type first (bfloat16 needs it)");
+  fetch->add_flag("--force", f_force, "overwrite FILE when it exists");
+  fetch->add_flag("--progress", cli.progress, progress_help);
+
+  std::string st_file, st_prefix;
+  std::vector<std::string> st_names, st_metadata;
+  bool st_force = false;
+  auto* save = app.add_subcommand(
+      "save",
+      "Save tensors to a safetensors file under their names (torch.save of a state dict), e.g. "
+      "`save model.safetensors w b`");
+  save->add_option("file", st_file, ".safetensors file to write")->required();
+  save->add_option("names", st_names, "tensor names")->required();
+  save->add_option("--metadata", st_metadata, "KEY=VALUE for the header's __metadata__");
+  save->add_flag("--force", st_force, "overwrite FILE when it exists");
+  save->add_flag("--progress", cli.progress, progress_help);
+  auto* load = app.add_subcommand(
+      "load",
+      "Bind the tensors of a safetensors file to their names (all, or the NAMEs listed), e.g. "
+      "`load model.safetensors --prefix old_`");
+  load->add_option("file", st_file, ".safetensors file to read")->required();
+  load->add_option("names", st_names, "load only these tensors");
+  load->add_option("--prefix", st_prefix, "bind PREFIX + each name instead");
+  load->add_flag("--progress", cli.progress, progress_help);
+
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -389,6 +566,15 @@ int main(int argc, char** argv) {
     } else if (help->parsed()) {
       tc::Session s = cli.Open();
       PrintSchema(FindOp(s.ListOps(), help_op));
+    } else if (upload->parsed()) {
+      Upload(cli, u_name, u_file,
+             tc::Options{.dtype = u_dtype, .device = u_device, .requires_grad = u_grad});
+    } else if (fetch->parsed()) {
+      Fetch(cli, f_name, f_out, f_dtype, f_force);
+    } else if (save->parsed()) {
+      Save(cli, st_file, st_names, st_metadata, st_force);
+    } else if (load->parsed()) {
+      Load(cli, st_file, st_names, st_prefix);
     } else if (close->parsed()) {
       tc::Session s = cli.Open();
       s.Close();

@@ -2,9 +2,14 @@
 // against a real tensord: create/tensor/exec/show/size/item/describe/ls/rm/
 // seed/ops/help/close, `--help` on every subcommand, errors (non-zero exit,
 // the daemon's message on stderr), named sessions persisting between
-// invocations, client/examples/blitz.sh and the C++ blitz program.
+// invocations, client/examples/blitz.sh and the C++ blitz program; files:
+// upload/fetch of .npy checked with numpy, save/load of safetensors checked
+// with the spec-based reader of tests/client/check_formats.py, the progress
+// bar of large transfers, and file errors.
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -92,6 +97,20 @@ const std::vector<std::string> kBlitzSteps = {
     "y.requires_grad",
     "x.eq(y).all()",
 };
+
+// The python3 with numpy that CMake found, or "" (tests that need it skip).
+std::string NumpyPython() {
+#ifdef TENSORD_NUMPY_PYTHON
+  return TENSORD_NUMPY_PYTHON;
+#else
+  return "";
+#endif
+}
+
+#define REQUIRE_NUMPY()                                                                         \
+  if (NumpyPython().empty()) {                                                                  \
+    GTEST_SKIP() << "no python3 with numpy: install python3-numpy or set TENSORD_NUMPY_PYTHON"; \
+  }
 
 std::string Describe(const ProcessResult& r) {
   return "exit " + std::to_string(r.exit_code) + (r.timed_out ? " (timed out)" : "") +
@@ -233,6 +252,20 @@ class TensorctlTest : public ::testing::Test {
     EXPECT_EQ(r.out, "") << "tensorctl" << joined;
     EXPECT_THAT(r.err, StartsWith("tensorctl: ")) << "tensorctl" << joined;
     return r.err;
+  }
+
+  // A directory for this test's files, removed with the daemon.
+  std::string Dir() const {
+    const std::string dir = daemon_->temp_dir() + "/" + session_;
+    std::filesystem::create_directories(dir);
+    return dir;
+  }
+  // Runs a Python script with numpy (argv[1:] = args); it must succeed.
+  std::string Python(const std::string& script, std::vector<std::string> args = {}) const {
+    args.insert(args.begin(), {NumpyPython(), "-c", script});
+    const ProcessResult r = RunProcess(args, {}, std::chrono::seconds(60));
+    EXPECT_EQ(r.exit_code, 0) << script << "\n" << Describe(r);
+    return r.out;
   }
 
   static TensordDaemon* daemon_;
@@ -403,9 +436,9 @@ TEST_F(TensorctlTest, HelpWorksOnEverySubcommand) {
   const ProcessResult top = RunProcess({TensorctlBinary(), "--help"});
   EXPECT_EQ(top.exit_code, 0) << Describe(top);
   EXPECT_THAT(top.out, HasSubstr("Usage"));
-  const std::vector<std::string> subs = {"create", "tensor",   "exec", "show", "size",
-                                         "item",   "describe", "ls",   "rm",   "seed",
-                                         "ops",    "help",     "close"};
+  const std::vector<std::string> subs = {"create",   "tensor", "exec",  "show", "size", "item",
+                                         "describe", "ls",     "rm",    "seed", "ops",  "help",
+                                         "close",    "upload", "fetch", "save", "load"};
   for (const std::string& sub : subs) {
     EXPECT_THAT(top.out, HasSubstr("\n  " + sub + " ")) << sub << " is not listed";
     // No daemon is needed (nor contacted) for --help.
@@ -518,6 +551,292 @@ TEST_F(TensorctlTest, BlitzProgramPrintsEveryStep) {
   const ProcessResult down = RunProcess({BlitzBinary(), "127.0.0.1:1"});
   EXPECT_NE(down.exit_code, 0);
   EXPECT_THAT(down.err, HasSubstr("cannot reach tensord"));
+}
+
+// ---- Files ---------------------------------------------------------------------
+
+// Arrays numpy writes for the round trips: name -> expression.
+const std::vector<std::pair<std::string, std::string>> kNpyArrays = {
+    {"f32", "np.array([[1.5, -2.0, 3.25], [0.0, 1e-8, -0.0]], dtype=np.float32)"},
+    {"f64", "np.array([0.1, -1e300, 42.0, np.inf])"},
+    {"i64", "np.array([[1, -2], [2**63 - 1, -2**63]], dtype=np.int64)"},
+    {"flag", "np.array([True, False, True])"},
+    {"scalar", "np.array(2.5)"},
+    {"empty", "np.zeros((0, 3), dtype=np.float32)"},
+    // Fortran order and big-endian: tensord stores C order, little-endian.
+    {"fortran", "np.asfortranarray(np.arange(6, dtype='>f8').reshape(2, 3))"},
+};
+
+// Checks that DIR/out_NAME.npy holds the array of DIR/NAME.npy (transposed
+// with `transpose`): same shape, dtype (little-endian) and bytes.
+constexpr char kCompareNpy[] = R"(
+import sys
+import numpy as np
+d, want, got, transpose = sys.argv[1:5]
+a = np.load(f"{d}/{want}.npy")
+if transpose == "T":
+    a = a.T
+b = np.load(f"{d}/{got}.npy")
+assert b.dtype == a.dtype.newbyteorder("<"), (a.dtype, b.dtype)
+assert b.shape == a.shape, (a.shape, b.shape)
+assert b.flags.c_contiguous
+assert np.ascontiguousarray(a.astype(b.dtype)).tobytes() == b.tobytes(), (a, b)
+print("same", got)
+)";
+
+TEST_F(TensorctlTest, NpyFilesRoundTripThroughNumpy) {
+  REQUIRE_NUMPY();
+  const std::string dir = Dir();
+  std::string script = "import sys\nimport numpy as np\nd = sys.argv[1]\n";
+  for (const auto& [name, expr] : kNpyArrays) {
+    script += "np.save(f\"{d}/" + name + ".npy\", " + expr + ")\n";
+  }
+  Python(script, {dir});
+
+  for (const auto& [name, expr] : kNpyArrays) {
+    EXPECT_EQ(Ok({"upload", name, dir + "/" + name + ".npy"}), "") << name;
+  }
+  EXPECT_EQ(Ok({"size", "f32", "f64", "i64", "flag", "scalar", "empty", "fortran"}),
+            "torch.Size([2, 3]) torch.Size([4]) torch.Size([2, 2]) torch.Size([3]) "
+            "torch.Size([]) torch.Size([0, 3]) torch.Size([2, 3])\n");
+  const std::string ls = Ok({"ls"});
+  EXPECT_THAT(ls, AllOf(HasSubstr("f32\ttorch.Size([2, 3])\ttorch.float32\t"),
+                        HasSubstr("f64\ttorch.Size([4])\ttorch.float64\t"),
+                        HasSubstr("i64\ttorch.Size([2, 2])\ttorch.int64\t"),
+                        HasSubstr("flag\ttorch.Size([3])\ttorch.bool\t"),
+                        HasSubstr("scalar\ttorch.Size([])\ttorch.float64\t"),
+                        HasSubstr("empty\ttorch.Size([0, 3])\ttorch.float32\t")));
+  EXPECT_EQ(Ok({"show", "flag", "scalar", "fortran"}),
+            "tensor([ True, False,  True])\n"
+            "tensor(2.5000, dtype=torch.float64)\n"
+            "tensor([[0., 1., 2.],\n"
+            "        [3., 4., 5.]], dtype=torch.float64)\n");
+
+  for (const auto& [name, expr] : kNpyArrays) {
+    EXPECT_EQ(Ok({"fetch", name, "--out", dir + "/out_" + name + ".npy"}), "") << name;
+    EXPECT_EQ(Python(kCompareNpy, {dir, name, "out_" + name, "-"}), "same out_" + name + "\n");
+  }
+  // A view that is not contiguous is written in C order.
+  Ok({"exec", "t", "f32", "-o", "f32t"});
+  Ok({"fetch", "f32t", "-o", dir + "/out_f32t.npy"});
+  EXPECT_EQ(Python(kCompareNpy, {dir, "f32", "out_f32t", "T"}), "same out_f32t\n");
+
+  // --dtype converts on the way in and out; --requires-grad makes a leaf.
+  Ok({"upload", "w", dir + "/i64.npy", "--dtype", "float64", "--requires-grad"});
+  const std::string d = Ok({"describe", "w"});
+  EXPECT_THAT(d, AllOf(HasSubstr("dtype: torch.float64\n"), HasSubstr("requires_grad: True\n"),
+                       HasSubstr("is_leaf: True\n"), HasSubstr("size: torch.Size([2, 2])\n")));
+  Ok({"fetch", "i64", "--out", dir + "/i64_as_f32.npy", "--dtype", "float32"});
+  EXPECT_EQ(Python("import sys\nimport numpy as np\na = np.load(sys.argv[1])\n"
+                   "print(a.dtype, a.shape, a[0].tolist())",
+                   {dir + "/i64_as_f32.npy"}),
+            "float32 (2, 2) [1.0, -2.0]\n");
+}
+
+// Reads a safetensors file with check_formats.py's reader (written from the
+// format's specification) and prints what it holds.
+constexpr char kReadSafetensors[] = R"(
+import os
+import sys
+import numpy as np
+sys.path.insert(0, os.path.dirname(sys.argv[1]))
+import check_formats
+tensors, metadata, order = check_formats.st_read(sys.argv[2], strict_writer=True)
+codes = {"F32": "<f4", "F64": "<f8", "I64": "<i8", "BOOL": "|b1"}
+for name in order:
+    code, shape, data = tensors[name]
+    values = np.frombuffer(data, dtype=codes[code]).tolist() if code in codes else data.hex()
+    print(name, code, list(shape), values)
+print("metadata", sorted(metadata.items()))
+)";
+
+TEST_F(TensorctlTest, SafetensorsSaveIsReadableAndLoadsBack) {
+  REQUIRE_NUMPY();
+  const std::string dir = Dir(), file = dir + "/model.safetensors";
+  Ok({"tensor", "layer.weight", "[[1., 2.], [3., 4.]]"});
+  Ok({"tensor", "layer.bias", "[5, 6]"});
+  Ok({"tensor", "mask", "[True, False]"});
+  Ok({"exec", "to", "layer.weight", "dtype=bfloat16", "-o", "half"});
+  EXPECT_EQ(Ok({"save", file, "layer.weight", "layer.bias", "mask", "half", "--metadata",
+                "format=pt", "--metadata", "note=a=b"}),
+            "");
+  EXPECT_EQ(Python(kReadSafetensors, {CHECK_FORMATS_PY, file}),
+            "half BF16 [2, 2] 803f004040408040\n"
+            "layer.bias I64 [2] [5, 6]\n"
+            "layer.weight F32 [2, 2] [1.0, 2.0, 3.0, 4.0]\n"
+            "mask BOOL [2] [True, False]\n"
+            "metadata [('format', 'pt'), ('note', 'a=b')]\n");
+
+  // Another session binds every tensor under its name.
+  const std::string other = session_ + "-other";
+  EXPECT_EQ(Ok({"load", file}, other), "");
+  EXPECT_EQ(Ok({"show", "layer.weight", "layer.bias", "mask", "half"}, other),
+            "tensor([[1., 2.],\n        [3., 4.]])\n"
+            "tensor([5, 6])\n"
+            "tensor([ True, False])\n"
+            "tensor([[1., 2.],\n        [3., 4.]], dtype=torch.bfloat16)\n");
+  // Only the tensors listed, under a prefix.
+  const std::string third = session_ + "-third";
+  EXPECT_EQ(Ok({"load", file, "mask", "layer.bias", "--prefix", "old."}, third), "");
+  const std::string ls = Ok({"ls"}, third);
+  EXPECT_THAT(ls, AllOf(HasSubstr("old.mask\t"), HasSubstr("old.layer.bias\ttorch.Size([2])\t")));
+  EXPECT_EQ(std::count(ls.begin(), ls.end(), '\n'), 2) << ls;
+
+  // A file written by the spec-based writer (data in reverse name order).
+  const std::string theirs = dir + "/theirs.safetensors";
+  Python(R"(
+import os
+import struct
+import sys
+sys.path.insert(0, os.path.dirname(sys.argv[1]))
+import check_formats
+check_formats.st_write(sys.argv[2], {
+    "a": ("F64", (2,), struct.pack("<2d", 0.5, -1.0)),
+    "b": ("I32", (), struct.pack("<i", -7)),
+}, metadata={"k": "v"})
+)",
+         {CHECK_FORMATS_PY, theirs});
+  Ok({"load", theirs}, third);
+  EXPECT_EQ(Ok({"show", "a", "b"}, third),
+            "tensor([ 0.5000, -1.0000], dtype=torch.float64)\ntensor(-7, dtype=torch.int32)\n");
+  Ok({"close"}, other);
+  Ok({"close"}, third);
+}
+
+// "[####................] 20% 1.6/8.0 MiB 1.2 GB/s" lines: their percents.
+std::vector<int> ProgressPercents(const std::string& err, const std::string& total) {
+  const std::regex line("\\[[#.]{20}\\] ([0-9]+)% [0-9]+\\.[0-9]/" + total +
+                        "( [0-9.]+ (B|kB|MB|GB)/s)?");
+  std::vector<int> percents;
+  std::istringstream in(err);
+  for (std::string l; std::getline(in, l);) {
+    std::smatch m;
+    EXPECT_TRUE(std::regex_match(l, m, line)) << "not a progress line: '" << l << "'";
+    if (!m.empty()) percents.push_back(std::stoi(m[1]));
+  }
+  return percents;
+}
+
+TEST_F(TensorctlTest, LargeTransfersShowProgressWhenAsked) {
+  const std::string dir = Dir(), file = dir + "/big.npy";
+  Ok({"create", "big", "ones", "2097152"});  // 8 MiB of float32
+  // Over the network: the stream's chunks move the bar.
+  ProcessResult r = Ctl({"--no-shared-memory", "fetch", "big", "--out", file, "--progress"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err.find('\r'), std::string::npos) << "no redrawing when not a terminal";
+  std::vector<int> percents = ProgressPercents(r.err, "8.0 MiB");
+  EXPECT_GE(percents.size(), 5u) << r.err;
+  EXPECT_TRUE(std::is_sorted(percents.begin(), percents.end())) << r.err;
+  EXPECT_EQ(std::adjacent_find(percents.begin(), percents.end()), percents.end()) << r.err;
+  ASSERT_FALSE(percents.empty());
+  EXPECT_EQ(percents.back(), 100);
+
+  r = Ctl({"--no-shared-memory", "upload", "big2", file, "--progress"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  percents = ProgressPercents(r.err, "8.0 MiB");
+  EXPECT_GE(percents.size(), 5u) << r.err;
+  ASSERT_FALSE(percents.empty());
+  EXPECT_EQ(percents.back(), 100);
+  EXPECT_EQ(Ok({"exec", "sum", "big2"}), "tensor(2097152.)\n");
+
+  // Through shared memory (when the daemon offers it) the transfer is one
+  // step: at least the line at 100%.
+  r = Ctl({"upload", "big3", file, "--progress"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  percents = ProgressPercents(r.err, "8.0 MiB");
+  ASSERT_FALSE(percents.empty()) << r.err;
+  EXPECT_EQ(percents.back(), 100);
+
+  // Safetensors: the bar counts every tensor's bytes.
+  Ok({"create", "small", "ones", "1048576"});  // 4 MiB
+  r = Ctl({"--no-shared-memory", "save", dir + "/two.safetensors", "big", "small", "--progress"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  percents = ProgressPercents(r.err, "12.0 MiB");
+  ASSERT_FALSE(percents.empty()) << r.err;
+  EXPECT_EQ(percents.back(), 100);
+  r = Ctl({"--no-shared-memory", "load", dir + "/two.safetensors", "--progress", "--prefix", "l"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(ProgressPercents(r.err, "12.0 MiB").back(), 100) << r.err;
+
+  // Without --progress stderr is not a terminal here: nothing. Transfers of
+  // at most 4 MiB show nothing either.
+  EXPECT_EQ(Ok({"fetch", "big", "--out", file, "--force"}), "");
+  EXPECT_EQ(Ok({"--no-shared-memory", "fetch", "small", "--out", dir + "/small.npy", "--progress"}),
+            "");
+}
+
+TEST_F(TensorctlTest, FileErrorsSayWhatToDo) {
+  const std::string dir = Dir();
+  Ok({"tensor", "x", "[1.5, 2.5]"});
+  auto still_works = [&] { EXPECT_EQ(Ok({"show", "x"}), "tensor([1.5000, 2.5000])\n"); };
+
+  const std::string missing = dir + "/missing.npy";
+  EXPECT_THAT(Fails({"upload", "y", missing}),
+              AllOf(HasSubstr("NOT_FOUND"), HasSubstr(missing), HasSubstr("check the path")));
+  still_works();
+  const std::string corrupt = dir + "/corrupt.npy";
+  std::ofstream(corrupt) << "this is not a numpy file";
+  EXPECT_THAT(Fails({"upload", "y", corrupt}),
+              AllOf(HasSubstr("INVALID_ARGUMENT"), HasSubstr(corrupt), HasSubstr("not a .npy file"),
+                    HasSubstr("numpy.save")));
+  EXPECT_THAT(Fails({"load", corrupt}), AllOf(HasSubstr("INVALID_ARGUMENT"), HasSubstr(corrupt)));
+  EXPECT_THAT(Fails({"upload", "y", dir + "/m.safetensors"}), HasSubstr("tensorctl load"));
+  EXPECT_THAT(Fails({"show", "y"}), HasSubstr("NOT_FOUND"));
+  still_works();
+
+  // bfloat16 has no NumPy dtype: refused before anything is written.
+  Ok({"tensor", "h", "[1.5, 2]", "--dtype", "bfloat16"});
+  const std::string h_file = dir + "/h.npy";
+  EXPECT_THAT(Fails({"fetch", "h", "--out", h_file}),
+              AllOf(HasSubstr("bfloat16"), HasSubstr("--dtype float32"),
+                    HasSubstr("tensorctl save FILE.safetensors h")));
+  EXPECT_FALSE(std::filesystem::exists(h_file));
+  Ok({"fetch", "h", "--out", h_file, "--dtype", "float32"});
+  Ok({"upload", "h32", h_file});
+  EXPECT_EQ(Ok({"show", "h32"}), "tensor([1.5000, 2.0000])\n");
+
+  // Existing files are kept unless --force.
+  EXPECT_THAT(Fails({"fetch", "x", "--out", h_file}),
+              AllOf(HasSubstr("ALREADY_EXISTS"), HasSubstr(h_file), HasSubstr("--force")));
+  EXPECT_EQ(Ok({"show", "h32"}), "tensor([1.5000, 2.0000])\n");
+  Ok({"upload", "h32", h_file});
+  EXPECT_EQ(Ok({"show", "h32"}), "tensor([1.5000, 2.0000])\n") << "the file was not replaced";
+  Ok({"fetch", "x", "--out", h_file, "--force"});
+  Ok({"upload", "h32", h_file});
+  EXPECT_EQ(Ok({"show", "h32"}), "tensor([1.5000, 2.5000])\n");
+  const std::string st = dir + "/x.safetensors";
+  Ok({"save", st, "x"});
+  EXPECT_THAT(Fails({"save", st, "h"}), AllOf(HasSubstr("already exists"), HasSubstr("--force")));
+  Ok({"save", st, "h", "--force"});
+  EXPECT_THAT(Fails({"fetch", "x", "--out", dir}), HasSubstr("is a directory"));
+
+  // Unknown names.
+  EXPECT_THAT(Fails({"fetch", "nosuch", "--out", dir + "/n.npy"}),
+              AllOf(HasSubstr("NOT_FOUND"), HasSubstr("no tensor named 'nosuch'")));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/n.npy"));
+  EXPECT_THAT(Fails({"save", dir + "/n.safetensors", "x", "nosuch"}),
+              AllOf(HasSubstr("NOT_FOUND"), HasSubstr("'nosuch'")));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/n.safetensors"));
+  EXPECT_THAT(Fails({"save", dir + "/n.safetensors", "x", "x"}), HasSubstr("listed twice"));
+  EXPECT_THAT(Fails({"load", st, "zz"}),
+              AllOf(HasSubstr("NOT_FOUND"), HasSubstr("has no tensor 'zz'; it holds: h")));
+  EXPECT_THAT(Fails({"load", dir + "/none.safetensors"}),
+              AllOf(HasSubstr("NOT_FOUND"), HasSubstr("check the path")));
+  EXPECT_THAT(Fails({"save", dir + "/m.safetensors", "x", "--metadata", "oops"}),
+              HasSubstr("KEY=VALUE"));
+  EXPECT_THAT(Fails({"fetch", "x", "--out", dir + "/no/dir/x.npy"}),
+              AllOf(HasSubstr("NOT_FOUND"), HasSubstr("check that the directory exists")));
+  still_works();
+
+  // The daemon's own refusal surfaces too: integers cannot require grad.
+  Ok({"create", "i", "zeros", "2", "--dtype", "long"});
+  Ok({"fetch", "i", "--out", dir + "/i.npy"});
+  EXPECT_THAT(Fails({"upload", "j", dir + "/i.npy", "--requires-grad"}),
+              HasSubstr("floating point"));
+  EXPECT_THAT(Fails({"upload", "j", dir + "/i.npy", "--dtype", "float33"}), HasSubstr("float33"));
+  still_works();
+  EXPECT_EQ(Ok({"size", "i", "h", "h32"}), "torch.Size([2]) torch.Size([2]) torch.Size([2])\n");
 }
 
 }  // namespace
