@@ -34,17 +34,28 @@ uint64_t Pipeline::EnqueueLocked(v1::Command cmd) {
   StartLocked();
   *pending_.add_commands() = std::move(cmd);
   last_release_index_ = UINT64_MAX;
+  urgent_ = true;
   return next_seq_++;
 }
 
 uint64_t Pipeline::Send(v1::Command cmd) {
   absl::MutexLock l(&mu_);
-  return EnqueueLocked(std::move(cmd));
+  const uint64_t seq = EnqueueLocked(std::move(cmd));
+  // The first op after a quiet spell goes out from this thread (waking the
+  // writer would cost more than the write); a burst queues for the writer,
+  // which sends it in few messages.
+  const absl::Time now = absl::Now();
+  if (!writing_ && now - last_send_ > kBurstGap) FlushLocked();
+  last_send_ = now;
+  return seq;
 }
 
 void Pipeline::Release(uint64_t handle) noexcept {
   absl::MutexLock l(&mu_);
   if (broken_code_ != 0 || closing_ || !started_) return;
+  // Releases ride along with the next batch; only a long list of them is
+  // worth a message of its own.
+  if (++pending_releases_ >= kMaxLazyReleases) urgent_ = true;
   if (last_release_index_ < static_cast<uint64_t>(pending_.commands_size())) {
     pending_.mutable_commands(static_cast<int>(last_release_index_))
         ->mutable_release()
@@ -62,6 +73,8 @@ void Pipeline::Release(uint64_t handle) noexcept {
 void Pipeline::WriteBatch(v1::StreamRequest* batch) {
   batch->Swap(&pending_);
   last_release_index_ = UINT64_MAX;
+  urgent_ = false;
+  pending_releases_ = 0;
   if (!sent_session_) {
     batch->set_session_id(session_id_);
     sent_session_ = true;
@@ -85,8 +98,7 @@ void Pipeline::WriterLoop() {
   for (;;) {
     mu_.Await(absl::Condition(
         +[](Pipeline* p) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-          return p->read_done_ ||
-                 (!p->writing_ && (p->pending_.commands_size() > 0 || p->closing_));
+          return p->read_done_ || (!p->writing_ && (p->urgent_ || p->closing_));
         },
         this));
     if (read_done_) break;

@@ -14,6 +14,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "tensord/v1/tensord.grpc.pb.h"
 
@@ -71,6 +73,13 @@ class Pipeline {
   v1::StreamRequest pending_ ABSL_GUARDED_BY(mu_);
   uint64_t last_release_index_ ABSL_GUARDED_BY(mu_) = UINT64_MAX;  // in pending_
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  // Something besides releases is queued (or too many releases are).
+  bool urgent_ ABSL_GUARDED_BY(mu_) = false;
+  int pending_releases_ ABSL_GUARDED_BY(mu_) = 0;
+  static constexpr int kMaxLazyReleases = 1024;
+  // Ops closer together than this are a burst.
+  static constexpr absl::Duration kBurstGap = absl::Microseconds(50);
+  absl::Time last_send_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   bool writer_done_ ABSL_GUARDED_BY(mu_) = false;
   bool read_done_ ABSL_GUARDED_BY(mu_) = false;

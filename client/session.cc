@@ -349,10 +349,23 @@ Tensor Session::FromRaw(const RawTensor& raw, const Options& o, const std::strin
                         const Progress& progress) const {
   const v1::DType dtype = ParseDType(raw.dtype);
   const uint64_t h = state_->NewHandle();
+  // With a dtype conversion, the name goes to the converted tensor.
+  const bool convert = !o.dtype.empty() && ParseDType(o.dtype) != dtype;
+  const std::string upload_name = convert ? "" : name;
   auto result = [&] {
-    Tensor t = SessionState::Wrap(std::make_shared<TensorHandle>(state_, h, name.empty()));
-    if (!o.dtype.empty() && ParseDType(o.dtype) != dtype) return t.to(o.dtype);
-    return t;
+    Tensor t = SessionState::Wrap(std::make_shared<TensorHandle>(state_, h, upload_name.empty()));
+    if (!convert) return t;
+    v1::Command cmd;
+    v1::ExecuteRequest* e = cmd.mutable_execute();
+    e->set_op("to");
+    e->add_inputs()->set_handle(h);
+    SetAttrs({{"dtype", Attr::DType(o.dtype)}}, e);
+    e->set_only_listed_outputs(true);
+    const uint64_t converted = state_->NewHandle();
+    e->add_outputs()->set_handle(converted);
+    e->mutable_outputs(0)->set_name(name);
+    state_->pipeline.Send(std::move(cmd));
+    return SessionState::Wrap(std::make_shared<TensorHandle>(state_, converted, name.empty()));
   };
   if (static_cast<int64_t>(raw.data.size()) <= kInlineTransferBytes) {
     v1::Command cmd;
@@ -364,7 +377,7 @@ Tensor Session::FromRaw(const RawTensor& raw, const Options& o, const std::strin
     req->set_device(o.device);
     req->set_requires_grad(o.requires_grad);
     req->mutable_output()->set_handle(h);
-    req->mutable_output()->set_name(name);
+    req->mutable_output()->set_name(upload_name);
     state_->pipeline.Send(std::move(cmd));
     if (progress)
       progress(static_cast<int64_t>(raw.data.size()), static_cast<int64_t>(raw.data.size()));
@@ -380,7 +393,7 @@ Tensor Session::FromRaw(const RawTensor& raw, const Options& o, const std::strin
   header->set_device(o.device);
   header->set_requires_grad(o.requires_grad);
   header->mutable_output()->set_handle(h);
-  header->mutable_output()->set_name(name);
+  header->mutable_output()->set_name(upload_name);
   const int64_t total = static_cast<int64_t>(raw.data.size());
   if (state_->StagedUpload(raw, *header).has_value()) {
     if (progress) progress(total, total);

@@ -140,19 +140,27 @@ std::string Tensor::grad_fn() const { return meta().grad_fn(); }
 Session Tensor::session() const { return Session(state_->session); }
 
 RawTensor Tensor::FetchRaw(const Progress& progress) const {
+  RawTensor raw;
+  FetchRaw(&raw, progress);
+  return raw;
+}
+
+void Tensor::FetchRaw(RawTensor* out, const Progress& progress) const {
+  RawTensor& raw = *out;
   v1::Command cmd;
   cmd.mutable_fetch()->mutable_tensor()->set_handle(handle());
   cmd.mutable_fetch()->set_max_raw_bytes(kInlineTransferBytes);
   v1::CommandReply reply = state_->session->pipeline.Call(std::move(cmd));
   v1::FetchResponse* f = reply.mutable_fetch();
   state_->meta = f->meta();
-  RawTensor raw{.shape = {f->meta().shape().begin(), f->meta().shape().end()},
-                .dtype = DTypeName(f->meta().dtype())};
+  raw.shape.assign(f->meta().shape().begin(), f->meta().shape().end());
+  raw.dtype = DTypeName(f->meta().dtype());
+  raw.data.clear();  // keeps its capacity: warm pages are reused
   if (!f->raw_omitted()) {
-    raw.data = std::move(*f->mutable_raw());
+    raw.data.append(f->raw());
     if (progress)
       progress(static_cast<int64_t>(raw.data.size()), static_cast<int64_t>(raw.data.size()));
-    return raw;
+    return;
   }
   // Large: through shared memory when the daemon is on this host, else on
   // its own stream in chunks. The pipeline is idle (the fetch above waited
@@ -162,7 +170,7 @@ RawTensor Tensor::FetchRaw(const Progress& progress) const {
     state_->meta = staged_meta;
     if (progress)
       progress(static_cast<int64_t>(raw.data.size()), static_cast<int64_t>(raw.data.size()));
-    return raw;
+    return;
   }
   grpc::ClientContext ctx;
   v1::FetchRequest req;
@@ -184,7 +192,6 @@ RawTensor Tensor::FetchRaw(const Progress& progress) const {
   }
   grpc::Status s = reader->Finish();
   if (!s.ok()) throw Error(s.error_code(), s.error_message());
-  return raw;
 }
 
 HostTensor Tensor::Fetch() const {

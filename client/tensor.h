@@ -128,6 +128,10 @@ class Tensor {
   HostTensor Fetch() const;
   // The raw bytes, streamed in chunks when large (any size).
   RawTensor FetchRaw(const Progress& progress = nullptr) const;
+  // The same into `out`, reusing its buffer: fetching repeatedly into one
+  // RawTensor writes warm memory instead of faulting in fresh pages (which
+  // costs more than the copy itself for large tensors).
+  void FetchRaw(RawTensor* out, const Progress& progress = nullptr) const;
   std::string repr() const;  // PyTorch's repr
   double item() const;
   std::string item_repr() const;  // Python's repr of .item()

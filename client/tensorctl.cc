@@ -2,6 +2,7 @@
 // live in a named session that persists between invocations (address and
 // session from --addr/--session or TENSORD_ADDR/TENSORD_SESSION).
 // `tensorctl --help` and `tensorctl SUBCOMMAND --help` describe each command.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -323,6 +324,10 @@ void Exec(Cli& cli, const std::string& op_name, const std::vector<std::string>& 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Keep freed memory for reuse: faulting fresh pages in costs more than
+  // copying large tensors into them.
+  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
   Cli cli;
   CLI::App app{
       "tensorctl: run tensor ops on a tensord daemon from the shell.\n"

@@ -182,6 +182,55 @@ absl::Status CommandStream::RunOne(Session& s, const v1::Command& cmd, v1::Comma
   return absl::OkStatus();
 }
 
+bool CommandStream::Cheap(const v1::StreamRequest& req) {
+  constexpr int kMaxCommands = 16;
+  constexpr int64_t kMaxBytes = int64_t{1} << 18;
+  if (req.commands_size() > kMaxCommands) return false;
+  const std::string& id = session_id_.empty() ? req.session_id() : session_id_;
+  absl::StatusOr<std::shared_ptr<Session>> s = service_->sessions().Get(principal_, id);
+  if (!s.ok()) return true;  // the error is cheap
+  absl::MutexLock lock(&(*s)->mu());
+  int64_t bytes = 0;
+  auto add = [&](const v1::TensorRef& r) {
+    absl::StatusOr<uint64_t> h = (*s)->Resolve(r);
+    if (!h.ok()) return;
+    absl::StatusOr<TensorEntry*> e = (*s)->Find(*h);
+    if (e.ok()) bytes += static_cast<int64_t>((*e)->tensor.nbytes());
+  };
+  for (const v1::Command& cmd : req.commands()) {
+    switch (cmd.kind_case()) {
+      case v1::Command::kBackward:
+        return false;
+      case v1::Command::kExecute: {
+        const v1::ExecuteRequest& e = cmd.execute();
+        if (e.inputs_size() == 0) {
+          // A factory: its size decides.
+          auto it = e.attrs().find("size");
+          if (it != e.attrs().end()) {
+            int64_t n = 1;
+            for (int64_t d : it->second.ints().values()) {
+              if (d < 0 || (d > 0 && n > kMaxBytes / d)) return false;
+              n *= d;
+            }
+            bytes += n * 8;
+          }
+        }
+        ForEachInput(cmd, add);
+        break;
+      }
+      case v1::Command::kCreate:
+        bytes +=
+            static_cast<int64_t>(cmd.create().literal().size() + cmd.create().data().raw().size());
+        break;
+      default:
+        ForEachInput(cmd, add);
+        break;
+    }
+    if (bytes > kMaxBytes) return false;
+  }
+  return true;
+}
+
 absl::StatusOr<v1::StreamResponse> CommandStream::Run(const v1::StreamRequest& req) {
   if (session_id_.empty()) {
     if (req.session_id().empty()) {

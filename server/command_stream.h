@@ -27,6 +27,11 @@ class CommandStream {
   // session, or the session is gone.
   absl::StatusOr<v1::StreamResponse> Run(const v1::StreamRequest& req);
 
+  // Whether the message is cheap enough to run on the thread that received
+  // it (a few commands on small tensors, no backward): that saves a thread
+  // hand-off, which is most of a small synchronous op's latency.
+  bool Cheap(const v1::StreamRequest& req);
+
   // Commands run so far.
   uint64_t commands() const { return next_seq_ - 1; }
 

@@ -42,21 +42,37 @@ class StreamReactor final : public grpc::ServerBidiReactor<v1::StreamRequest, v1
 
   void OnReadDone(bool ok) override {
     bool read_more = false;
+    bool inline_run = false;
+    v1::StreamRequest req;
     {
       absl::MutexLock l(&mu_);
       if (!ok) {
         reads_done_ = true;
       } else {
-        queued_commands_ += incoming_.commands_size();
-        queue_.push_back(std::move(incoming_));
-        incoming_.Clear();
         read_more = !stopped_;
-        if (queued_commands_ >= kMaxQueuedCommands) {
-          read_paused_ = true;
-          read_more = false;
+        // Nothing ahead of it and cheap: run it here (no thread hand-off).
+        if (!draining_ && !finished_ && !stopped_ && queue_.empty() &&
+            writes_.size() < kMaxQueuedReplies && commands_.Cheap(incoming_)) {
+          draining_ = true;
+          inline_run = true;
+          req = std::move(incoming_);
+        } else {
+          queued_commands_ += incoming_.commands_size();
+          queue_.push_back(std::move(incoming_));
+          if (queued_commands_ >= kMaxQueuedCommands) {
+            read_paused_ = true;
+            read_more = false;
+          }
+          ScheduleDrainLocked();
         }
-        ScheduleDrainLocked();
+        incoming_.Clear();
       }
+    }
+    if (inline_run) {
+      Process(std::move(req));
+      absl::MutexLock l(&mu_);
+      draining_ = false;
+      ScheduleDrainLocked();  // what arrived meanwhile
     }
     if (read_more) StartRead(&incoming_);
     MaybeFinish();
@@ -115,30 +131,36 @@ class StreamReactor final : public grpc::ServerBidiReactor<v1::StreamRequest, v1
         queue_.pop_front();
         queued_commands_ -= req.commands_size();
       }
-      absl::StatusOr<v1::StreamResponse> resp = commands_.Run(req);
-      const v1::StreamResponse* write = nullptr;
-      bool read_more = false;
-      {
-        absl::MutexLock l(&mu_);
-        if (!resp.ok()) {
-          LogFailure("Stream", resp.status());
-          Stop(resp.status());
-        } else if (resp->replies_size() > 0 && !stopped_) {
-          writes_.push_back(*std::move(resp));
-          if (!writing_) {
-            writing_ = true;
-            write = &writes_.back();
-          }
-        }
-        if (read_paused_ && queued_commands_ < kMaxQueuedCommands / 2 && !stopped_) {
-          read_paused_ = false;
-          read_more = true;
-        }
-      }
-      if (write != nullptr) StartWrite(write);
-      if (read_more) StartRead(&incoming_);
+      Process(std::move(req));
     }
     MaybeFinish();
+  }
+
+  // Runs one message (the caller is the only one draining) and queues its
+  // replies.
+  void Process(v1::StreamRequest req) {
+    absl::StatusOr<v1::StreamResponse> resp = commands_.Run(req);
+    const v1::StreamResponse* write = nullptr;
+    bool read_more = false;
+    {
+      absl::MutexLock l(&mu_);
+      if (!resp.ok()) {
+        LogFailure("Stream", resp.status());
+        Stop(resp.status());
+      } else if (resp->replies_size() > 0 && !stopped_) {
+        writes_.push_back(*std::move(resp));
+        if (!writing_) {
+          writing_ = true;
+          write = &writes_.back();
+        }
+      }
+      if (read_paused_ && queued_commands_ < kMaxQueuedCommands / 2 && !stopped_) {
+        read_paused_ = false;
+        read_more = true;
+      }
+    }
+    if (write != nullptr) StartWrite(write);
+    if (read_more) StartRead(&incoming_);
   }
 
   // Finishes once the client is done sending (or the stream failed), every

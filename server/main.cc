@@ -1,5 +1,6 @@
 // tensord: the daemon. Listens for gRPC clients, owns device memory and runs
 // their tensor ops. `tensord --help` lists the flags.
+#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "device/cpu/parallel.h"
@@ -34,6 +36,13 @@ int main(int argc, char** argv) {
   using tensord::server::Log;
   using tensord::server::LogLevel;
 
+  // Keep freed blocks (gRPC's message buffers, transfer chunks) in the heap
+  // for reuse instead of returning them to the kernel: faulting fresh pages
+  // in costs more than copying into them, worst of all in virtual machines.
+  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  // Lock-order bookkeeping costs every lock; the tests run with it on.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{"tensord: a daemon that owns device memory and serves a tensor engine over gRPC"};
   std::string listen = "127.0.0.1:50051";
   std::string device = "cpu";

@@ -75,6 +75,8 @@ ROWS = [
     ("fetch_256MiB_tcp", "GB_per_s", ("grpc_stream_256MiB", "GB_per_s"), ("abs", ">=", 1.0)),
     ("upload_256MiB_shm", "GB_per_s", ("memcpy_256MiB", "GB_per_s"), ("abs", ">=", 5.0)),
     ("fetch_256MiB_shm", "GB_per_s", ("memcpy_256MiB", "GB_per_s"), ("abs", ">=", 5.0)),
+    ("fetch_256MiB_tcp_reuse", "GB_per_s", ("grpc_stream_256MiB", "GB_per_s"), ("abs", ">=", 1.0)),
+    ("fetch_256MiB_shm_reuse", "GB_per_s", ("memcpy_256MiB", "GB_per_s"), ("abs", ">=", 5.0)),
 ]
 
 
