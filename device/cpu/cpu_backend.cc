@@ -15,6 +15,7 @@
 #include "device/cpu/checks.h"
 #include "device/cpu/host_view.h"
 #include "device/cpu/kernels.h"
+#include "device/cpu/parallel.h"
 #include "device/registry.h"
 #include "device/status_macros.h"
 
@@ -52,7 +53,6 @@ absl::Status CheckContiguous(const Tensor& t, const char* what) {
                                                  ShapeToString(t.shape()), " and stride ",
                                                  ShapeToString(t.strides())));
 }
-
 
 absl::StatusOr<HostView> CpuBackend::Host(const Tensor& t, const char* what) const {
   if (!t.defined()) return absl::InvalidArgumentError(absl::StrCat(what, " is undefined"));
@@ -107,17 +107,29 @@ MemoryStats CpuBackend::memory_stats() const { return allocator_.stats(); }
 
 void CpuBackend::EmptyCache() { allocator_.EmptyCache(); }
 
+namespace {
+// A large copy split over the kernel threads (one memcpy stream does not
+// reach the memory bandwidth of several cores).
+void ParallelMemcpy(void* dst, const void* src, size_t n) {
+  constexpr int64_t kGrain = int64_t{4} << 20;
+  ParallelFor(static_cast<int64_t>(n), kGrain, [&](int64_t begin, int64_t end) {
+    std::memcpy(static_cast<char*>(dst) + begin, static_cast<const char*>(src) + begin,
+                static_cast<size_t>(end - begin));
+  });
+}
+}  // namespace
+
 absl::Status CpuBackend::CopyFromHost(const void* src, const Tensor& dst) {
   TD_RETURN_IF_ERROR(CheckContiguous(dst, "CopyFromHost: dst"));
   TD_ASSIGN_OR_RETURN(const HostView view, Host(dst, "CopyFromHost: dst"));
-  if (dst.nbytes() > 0) std::memcpy(view.data, src, dst.nbytes());
+  if (dst.nbytes() > 0) ParallelMemcpy(view.data, src, dst.nbytes());
   return absl::OkStatus();
 }
 
 absl::Status CpuBackend::CopyToHost(const Tensor& src, void* dst) {
   TD_RETURN_IF_ERROR(CheckContiguous(src, "CopyToHost: src"));
   TD_ASSIGN_OR_RETURN(const HostView view, Host(src, "CopyToHost: src"));
-  if (src.nbytes() > 0) std::memcpy(dst, view.data, src.nbytes());
+  if (src.nbytes() > 0) ParallelMemcpy(dst, view.data, src.nbytes());
   return absl::OkStatus();
 }
 
