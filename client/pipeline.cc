@@ -23,7 +23,6 @@ void Pipeline::StartLocked() {
   ctx_ = std::make_unique<grpc::ClientContext>();
   stream_ = stub_->Stream(ctx_.get());
   writer_ = std::thread(&Pipeline::WriterLoop, this);
-  reader_ = std::thread(&Pipeline::ReaderLoop, this);
 }
 
 uint64_t Pipeline::EnqueueLocked(v1::Command cmd) {
@@ -81,14 +80,15 @@ void Pipeline::WriteBatch(v1::StreamRequest* batch) {
   }
   writing_ = true;
   mu_.Unlock();
-  // A failed write means the stream ended: the reader reports why.
-  stream_->Write(*batch);
+  // A failed write means the stream ended: the next reader learns why.
+  const bool ok = stream_->Write(*batch);
   mu_.Lock();
   writing_ = false;
+  if (!ok) write_failed_ = true;
 }
 
 void Pipeline::FlushLocked() {
-  if (writing_ || pending_.commands_size() == 0 || read_done_) return;
+  if (writing_ || pending_.commands_size() == 0 || read_done_ || write_failed_) return;
   v1::StreamRequest batch;
   WriteBatch(&batch);
 }
@@ -98,15 +98,15 @@ void Pipeline::WriterLoop() {
   for (;;) {
     mu_.Await(absl::Condition(
         +[](Pipeline* p) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-          return p->read_done_ || (!p->writing_ && (p->urgent_ || p->closing_));
+          return p->read_done_ || p->write_failed_ || (!p->writing_ && (p->urgent_ || p->closing_));
         },
         this));
-    if (read_done_) break;
+    if (read_done_ || write_failed_) break;
     if (pending_.commands_size() == 0) break;  // closing, and everything was sent
     v1::StreamRequest batch;
     WriteBatch(&batch);
   }
-  const bool half_close = !read_done_;
+  const bool half_close = !read_done_ && !write_failed_;
   mu_.Unlock();
   if (half_close) stream_->WritesDone();
   mu_.Lock();
@@ -114,22 +114,30 @@ void Pipeline::WriterLoop() {
   mu_.Unlock();
 }
 
-void Pipeline::ReaderLoop() {
+void Pipeline::ReadOnceLocked() {
+  reading_ = true;
+  mu_.Unlock();
   v1::StreamResponse resp;
-  while (stream_->Read(&resp)) {
-    absl::MutexLock l(&mu_);
-    for (v1::CommandReply& r : *resp.mutable_replies()) {
-      if (r.code() != 0) failures_.push_back({r.seq(), r.code(), r.message()});
-      const uint64_t seq = r.seq();
-      if (awaited_.contains(seq)) replies_[seq] = std::make_unique<v1::CommandReply>(std::move(r));
-    }
-  }
+  const bool ok = stream_->Read(&resp);
   mu_.Lock();
+  reading_ = false;
+  if (!ok) {
+    EndLocked();
+    return;
+  }
+  for (v1::CommandReply& r : *resp.mutable_replies()) {
+    if (r.code() != 0) failures_.push_back({r.seq(), r.code(), r.message()});
+    const uint64_t seq = r.seq();
+    if (awaited_.contains(seq)) replies_[seq] = std::make_unique<v1::CommandReply>(std::move(r));
+  }
+}
+
+void Pipeline::EndLocked() {
   read_done_ = true;
   mu_.Await(absl::Condition(&writer_done_));
   mu_.Unlock();
   const grpc::Status s = stream_->Finish();
-  absl::MutexLock l(&mu_);
+  mu_.Lock();
   if (!s.ok()) {
     broken_code_ = s.error_code();
     broken_message_ = absl::StrCat("the stream to tensord broke: ", s.error_message(),
@@ -140,6 +148,30 @@ void Pipeline::ReaderLoop() {
   } else {
     broken_code_ = kFailedPrecondition;
     broken_message_ = "the session was closed: open a new one to run more ops";
+  }
+}
+
+bool Pipeline::AwaitLocked(uint64_t seq) {
+  struct Wait {
+    Pipeline* p;
+    uint64_t seq;
+  } wait{this, seq};
+  for (;;) {
+    if ((seq != 0 && replies_.contains(seq)) || broken_code_ != 0)
+      return broken_code_ == 0 || replies_.contains(seq);
+    // The waiting thread reads the replies itself (no hand-off from a reader
+    // thread); another waiter may be reading already.
+    if (!reading_ && !read_done_) {
+      ReadOnceLocked();
+      continue;
+    }
+    mu_.Await(absl::Condition(
+        +[](Wait* w) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+          Pipeline* p = w->p;
+          return (w->seq != 0 && p->replies_.contains(w->seq)) || p->broken_code_ != 0 ||
+                 (!p->reading_ && !p->read_done_);
+        },
+        &wait));
   }
 }
 
@@ -163,15 +195,7 @@ v1::CommandReply Pipeline::Call(v1::Command cmd) {
   const uint64_t seq = EnqueueLocked(std::move(cmd));
   awaited_[seq] = true;
   FlushLocked();
-  struct Wait {
-    Pipeline* p;
-    uint64_t seq;
-  } wait{this, seq};
-  mu_.Await(absl::Condition(
-      +[](Wait* w) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-        return w->p->replies_.contains(w->seq) || w->p->broken_code_ != 0;
-      },
-      &wait));
+  AwaitLocked(seq);
   awaited_.erase(seq);
   auto it = replies_.find(seq);
   if (it == replies_.end()) throw Error(broken_code_, broken_message_);
@@ -193,9 +217,11 @@ void Pipeline::Close() {
     if (closing_) return;
     closing_ = true;
     if (!started_) return;
+    // The writer sends what is queued and half-closes; read (and drop) the
+    // replies until the daemon has run everything and ends the stream.
+    AwaitLocked(0);
   }
   writer_.join();
-  reader_.join();
 }
 
 }  // namespace tensord::client

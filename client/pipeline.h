@@ -1,9 +1,12 @@
 // The client side of the daemon's pipelined command stream. Send() queues a
 // command and returns at once; a writer thread sends everything queued as
 // one message whenever the stream is free, so a burst of ops travels in a
-// few messages. A reader thread takes the replies: failures are kept until
-// the next barrier, where Call() or Sync() throws the earliest one (as an
-// asynchronous device reports an error at the next synchronization).
+// few messages. A thread that waits for a reply reads the stream itself (no
+// hand-off from a reader thread): failures are kept until the next barrier,
+// where Call() or Sync() throws the earliest one (as an asynchronous device
+// reports an error at the next synchronization). Replies nobody waits for
+// stay in the transport until then; the daemon pauses a stream whose
+// replies go unread.
 #ifndef TENSORD_CLIENT_PIPELINE_H_
 #define TENSORD_CLIENT_PIPELINE_H_
 
@@ -59,7 +62,13 @@ class Pipeline {
   // Throws the first failure among commands up to `seq`, if any.
   void ThrowFailuresLocked(uint64_t seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WriterLoop();
-  void ReaderLoop();
+  // Reads one message of replies (the lock is released meanwhile).
+  void ReadOnceLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The stream ended: finishes it and records why.
+  void EndLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Reads (or waits for another reader) until command `seq` is answered,
+  // or for seq 0 until the stream ends. False when it broke first.
+  bool AwaitLocked(uint64_t seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   v1::Tensord::Stub* stub_;
   const std::string session_id_;
@@ -67,7 +76,7 @@ class Pipeline {
   absl::Mutex mu_;
   std::unique_ptr<grpc::ClientContext> ctx_;
   std::unique_ptr<grpc::ClientReaderWriter<v1::StreamRequest, v1::StreamResponse>> stream_;
-  std::thread writer_, reader_;
+  std::thread writer_;
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool sent_session_ ABSL_GUARDED_BY(mu_) = false;
   v1::StreamRequest pending_ ABSL_GUARDED_BY(mu_);
@@ -82,6 +91,8 @@ class Pipeline {
   absl::Time last_send_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   bool writer_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool write_failed_ ABSL_GUARDED_BY(mu_) = false;
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;
   bool read_done_ ABSL_GUARDED_BY(mu_) = false;
   // Set when the stream broke: every later call throws it.
   int broken_code_ ABSL_GUARDED_BY(mu_) = 0;
