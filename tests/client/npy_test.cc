@@ -19,6 +19,7 @@
 #include "client/raw_tensor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/client/file_bytes.h"
 
 namespace tensord::client {
 namespace {
@@ -31,25 +32,9 @@ std::string TempPath(absl::string_view name) {
   return ::testing::TempDir() + "/npy_test_" + std::string(name);
 }
 
-void WriteBytes(const std::string& path, absl::string_view bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(out.good()) << path;
-}
-
-std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-template <typename T>
-std::string Bytes(const std::vector<T>& values) {
-  std::string out(values.size() * sizeof(T), '\0');
-  if (!values.empty()) std::memcpy(out.data(), values.data(), out.size());
-  return out;
-}
+using testing::Bytes;
+using testing::ReadBytes;
+using testing::WriteBytes;
 
 // Each element's bytes reversed: the big-endian form of little-endian data.
 std::string Swapped(std::string data, size_t element_size) {
