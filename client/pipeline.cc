@@ -193,7 +193,7 @@ v1::CommandReply Pipeline::Call(v1::Command cmd) {
   absl::MutexLock l(&mu_);
   cmd.set_want_reply(true);
   const uint64_t seq = EnqueueLocked(std::move(cmd));
-  awaited_[seq] = true;
+  awaited_.insert(seq);
   FlushLocked();
   AwaitLocked(seq);
   awaited_.erase(seq);

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -100,7 +101,7 @@ class Pipeline {
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
   // Replies awaited by Call, by command number.
   absl::flat_hash_map<uint64_t, std::unique_ptr<v1::CommandReply>> replies_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<uint64_t, bool> awaited_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<uint64_t> awaited_ ABSL_GUARDED_BY(mu_);
   std::vector<Failure> failures_ ABSL_GUARDED_BY(mu_);
 };
 

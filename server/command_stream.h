@@ -32,9 +32,6 @@ class CommandStream {
   // hand-off, which is most of a small synchronous op's latency.
   bool Cheap(const v1::StreamRequest& req);
 
-  // Commands run so far.
-  uint64_t commands() const { return next_seq_ - 1; }
-
  private:
   // The failed command a tensor reference depends on, or 0.
   uint64_t FailedSource(const v1::TensorRef& ref) const;

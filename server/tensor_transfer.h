@@ -28,7 +28,6 @@ class TensorUpload {
   // Binds the tensor once every byte has arrived.
   absl::StatusOr<v1::CreateTensorResponse> Finish();
 
-  int64_t received() const { return received_; }
   int64_t total() const { return static_cast<int64_t>(tensor_.nbytes()); }
 
  private:

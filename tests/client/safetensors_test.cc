@@ -63,16 +63,9 @@ void ExpectSame(const NamedTensors& a, const NamedTensors& b) {
 
 // Reads `bytes` from a file and from memory; both must fail alike.
 absl::Status ReadError(absl::string_view name, absl::string_view bytes) {
-  const std::string path = TempPath(name);
-  WriteBytes(path, bytes);
-  absl::StatusOr<NamedTensors> from_file = ReadSafetensors(path);
-  absl::StatusOr<NamedTensors> from_memory = ParseSafetensors(bytes);
-  EXPECT_FALSE(from_memory.ok()) << name;
-  if (!from_memory.ok() && !from_file.ok()) {
-    EXPECT_EQ(from_file.status().code(), from_memory.status().code());
-    EXPECT_THAT(std::string(from_file.status().message()), StartsWith(path + ": "));
-  }
-  return from_file.status();
+  return testing::ReadErrorBothWays(
+      TempPath(name), bytes, [](const std::string& p) { return ReadSafetensors(p); },
+      [](absl::string_view b) { return ParseSafetensors(b); });
 }
 
 NamedTensors EveryDtype() {
