@@ -33,19 +33,22 @@ uint64_t Pipeline::EnqueueLocked(v1::Command cmd) {
   StartLocked();
   *pending_.add_commands() = std::move(cmd);
   last_release_index_ = UINT64_MAX;
-  urgent_ = true;
+  if (++pending_ops_ >= kMaxQueuedOps) urgent_ = true;
   return next_seq_++;
 }
 
 uint64_t Pipeline::Send(v1::Command cmd) {
   absl::MutexLock l(&mu_);
   const uint64_t seq = EnqueueLocked(std::move(cmd));
-  // The first op after a quiet spell goes out from this thread (waking the
-  // writer would cost more than the write); a burst queues for the writer,
-  // which sends it in few messages.
-  const absl::Time now = absl::Now();
-  if (!writing_ && now - last_send_ > kBurstGap) FlushLocked();
-  last_send_ = now;
+  last_send_ = absl::Now();
+  // A polling writer sends the op unless a barrier or more ops come first
+  // (an op and the sync after it then cost one message). A sleeping writer
+  // would cost a wake-up before the op leaves, so the op goes out from this
+  // thread and the writer starts polling for the ops that may follow.
+  if (!writer_polling_) {
+    wake_writer_ = true;
+    FlushLocked();
+  }
   return seq;
 }
 
@@ -73,6 +76,7 @@ void Pipeline::WriteBatch(v1::StreamRequest* batch) {
   batch->Swap(&pending_);
   last_release_index_ = UINT64_MAX;
   urgent_ = false;
+  pending_ops_ = 0;
   pending_releases_ = 0;
   if (!sent_session_) {
     batch->set_session_id(session_id_);
@@ -95,16 +99,36 @@ void Pipeline::FlushLocked() {
 
 void Pipeline::WriterLoop() {
   mu_.Lock();
+  // What queued while the writer was writing goes out at once.
+  bool wrote = false;
   for (;;) {
-    mu_.Await(absl::Condition(
-        +[](Pipeline* p) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-          return p->read_done_ || p->write_failed_ || (!p->writing_ && (p->urgent_ || p->closing_));
-        },
-        this));
+    if (!wrote) {
+      writer_polling_ = absl::Now() - last_send_ < kActiveSpell;
+      wake_writer_ = false;
+      const absl::Condition ready(
+          +[](Pipeline* p) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            return p->read_done_ || p->write_failed_ || p->wake_writer_ ||
+                   (!p->writing_ &&
+                    (p->urgent_ || p->closing_ || (!p->writer_polling_ && p->pending_ops_ > 0)));
+          },
+          this);
+      if (writer_polling_) {
+        mu_.AwaitWithTimeout(ready, kPollInterval);
+      } else {
+        mu_.Await(ready);
+      }
+    }
     if (read_done_ || write_failed_) break;
-    if (pending_.commands_size() == 0) break;  // closing, and everything was sent
-    v1::StreamRequest batch;
-    WriteBatch(&batch);
+    if (writing_) {
+      wrote = false;
+      continue;
+    }
+    if (closing_ && pending_.commands_size() == 0) break;  // everything was sent
+    wrote = pending_ops_ > 0 || urgent_ || closing_;
+    if (wrote) {
+      v1::StreamRequest batch;
+      WriteBatch(&batch);
+    }
   }
   const bool half_close = !read_done_ && !write_failed_;
   mu_.Unlock();
@@ -193,6 +217,7 @@ v1::CommandReply Pipeline::Call(v1::Command cmd) {
   absl::MutexLock l(&mu_);
   cmd.set_want_reply(true);
   const uint64_t seq = EnqueueLocked(std::move(cmd));
+  urgent_ = true;  // if a write is in flight, the writer sends it next
   awaited_.insert(seq);
   FlushLocked();
   AwaitLocked(seq);

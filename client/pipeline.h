@@ -1,12 +1,13 @@
 // The client side of the daemon's pipelined command stream. Send() queues a
-// command and returns at once; a writer thread sends everything queued as
-// one message whenever the stream is free, so a burst of ops travels in a
-// few messages. A thread that waits for a reply reads the stream itself (no
-// hand-off from a reader thread): failures are kept until the next barrier,
-// where Call() or Sync() throws the earliest one (as an asynchronous device
-// reports an error at the next synchronization). Replies nobody waits for
-// stay in the transport until then; the daemon pauses a stream whose
-// replies go unread.
+// command and returns at once. While the stream is busy, ops wait briefly
+// (at most kPollInterval) so that a burst, or an op and the barrier after
+// it, travel in one message; a writer thread sends what a barrier did not.
+// The first op after an idle spell is written at once by the calling
+// thread instead, since the writer is asleep then. A thread that waits for a reply reads the stream
+// itself (no hand-off from a reader thread): failures are kept until the next barrier, where Call()
+// or Sync() throws the earliest one (as an asynchronous device reports an error at the next
+// synchronization). Replies nobody waits for stay in the transport until then; the daemon pauses a
+// stream whose replies go unread.
 #ifndef TENSORD_CLIENT_PIPELINE_H_
 #define TENSORD_CLIENT_PIPELINE_H_
 
@@ -83,13 +84,21 @@ class Pipeline {
   v1::StreamRequest pending_ ABSL_GUARDED_BY(mu_);
   uint64_t last_release_index_ ABSL_GUARDED_BY(mu_) = UINT64_MAX;  // in pending_
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  // Something besides releases is queued (or too many releases are).
+  // Enough is queued to be worth a message at once.
   bool urgent_ ABSL_GUARDED_BY(mu_) = false;
+  int pending_ops_ ABSL_GUARDED_BY(mu_) = 0;
   int pending_releases_ ABSL_GUARDED_BY(mu_) = 0;
   static constexpr int kMaxLazyReleases = 1024;
-  // Ops closer together than this are a burst.
-  static constexpr absl::Duration kBurstGap = absl::Microseconds(50);
+  static constexpr int kMaxQueuedOps = 64;
+  // While ops keep coming, the writer wakes this often to send what no
+  // barrier took; after kActiveSpell without ops it sleeps until woken.
+  static constexpr absl::Duration kPollInterval = absl::Microseconds(100);
+  static constexpr absl::Duration kActiveSpell = absl::Milliseconds(2);
   absl::Time last_send_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  // The writer is polling (rather than asleep until woken).
+  bool writer_polling_ ABSL_GUARDED_BY(mu_) = false;
+  // Asks a sleeping writer to start polling.
+  bool wake_writer_ ABSL_GUARDED_BY(mu_) = false;
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   bool writer_done_ ABSL_GUARDED_BY(mu_) = false;
   bool write_failed_ ABSL_GUARDED_BY(mu_) = false;
