@@ -6,14 +6,17 @@
 #define TENSORD_DEVICE_BACKEND_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "device/device.h"
 #include "device/generator.h"
 #include "device/memory_stats.h"
+#include "device/operand_checks.h"
 #include "device/primitives.h"
 #include "device/scalar.h"
 #include "device/tensor.h"
@@ -24,6 +27,10 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual Device device() const = 0;
+  // What `tensorctl devices` shows: the hardware (a GPU's name and compute
+  // capability) and the device's total memory in bytes.
+  virtual std::string description() const { return ""; }
+  virtual int64_t total_bytes() const { return 0; }
 
   // Memory.
   virtual absl::StatusOr<std::shared_ptr<Storage>> Allocate(size_t nbytes) = 0;
@@ -32,9 +39,18 @@ class Backend {
   virtual MemoryStats memory_stats() const = 0;
   // Returns cached memory to the system (under memory pressure).
   virtual void EmptyCache() = 0;
-  // Contiguous bytes between host memory and a tensor (which must be contiguous).
+  // Contiguous bytes between host memory and a tensor (which must be
+  // contiguous). Both return once `src` / `dst` may be reused by the caller
+  // (CopyToHost: once the data is there).
   virtual absl::Status CopyFromHost(const void* src, const Tensor& dst) = 0;
   virtual absl::Status CopyToHost(const Tensor& src, void* dst) = 0;
+
+  // Work queues (device/queue.h): work issued under one queue runs in
+  // issue order; work of different queues may overlap. Called once a queue
+  // will see no more work (its session ended): a backend that keeps state per
+  // queue (a CUDA stream) waits for the queue's work and frees that state.
+  // Optional; backends that run everything synchronously ignore queues.
+  virtual void ReleaseQueue(uint64_t id) {}
 
   // Compute. Inputs of elementwise primitives already have out's shape
   // (broadcast inputs are expanded views with zero strides).
@@ -62,8 +78,8 @@ class Backend {
   // Max or min (op is kMax or kMin) of `in` along `dim` with its int64
   // index: values (in's dtype) and indices have in's shape with dim set to 1.
   // The first occurrence wins; a NaN wins over numbers (PyTorch's rule).
-  virtual absl::Status ArgReduce(ReduceOp op, const Tensor& in, int64_t dim,
-                                 const Tensor& values, const Tensor& indices) = 0;
+  virtual absl::Status ArgReduce(ReduceOp op, const Tensor& in, int64_t dim, const Tensor& values,
+                                 const Tensor& indices) = 0;
   // Inclusive scan along dim (op is kSum or kProd): out[.., i, ..] combines
   // in[.., 0..i, ..]. in and out share shape and dtype.
   virtual absl::Status Scan(ReduceOp op, const Tensor& in, int64_t dim, const Tensor& out) = 0;
@@ -83,6 +99,13 @@ class Backend {
 
  protected:
   static void* Data(const Storage& s) { return s.ptr_; }
+  // The address of t's element (0, ..., 0) once CheckOperand accepts it (it
+  // lives here, its layout fits its storage). `what` names it in errors.
+  absl::StatusOr<char*> OperandData(const Tensor& t, const char* what) const {
+    absl::StatusOr<int64_t> offset = CheckOperand(*this, t, what);
+    if (!offset.ok()) return offset.status();
+    return static_cast<char*>(Data(t.storage())) + *offset;
+  }
 };
 
 }  // namespace tensord::device

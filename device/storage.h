@@ -33,10 +33,7 @@ class Storage {
   uint64_t version() const { return version_.load(std::memory_order_relaxed); }
   void BumpVersion() { version_.fetch_add(1, std::memory_order_relaxed); }
   // Charges this storage's bytes to `account` until it is freed.
-  void SetAccount(std::shared_ptr<MemoryAccount> account) {
-    account_ = std::move(account);
-    if (account_) account_->Add(static_cast<int64_t>(nbytes_));
-  }
+  void SetAccount(std::shared_ptr<MemoryAccount> account);
 
  private:
   friend class Backend;

@@ -11,7 +11,13 @@ namespace tensord::device {
 
 Storage::~Storage() {
   if (ptr_ != nullptr && owner_ == nullptr) backend_->Free(ptr_, nbytes_);
-  if (account_) account_->Sub(static_cast<int64_t>(nbytes_));
+  if (account_) account_->Sub(static_cast<int64_t>(nbytes_), backend_->device());
+}
+
+void Storage::SetAccount(std::shared_ptr<MemoryAccount> account) {
+  if (account_) account_->Sub(static_cast<int64_t>(nbytes_), backend_->device());
+  account_ = std::move(account);
+  if (account_) account_->Add(static_cast<int64_t>(nbytes_), backend_->device());
 }
 
 Tensor::Tensor(std::shared_ptr<Storage> storage, Shape shape, Strides strides, int64_t offset,
@@ -59,8 +65,8 @@ absl::StatusOr<Tensor> Tensor::Select(int64_t dim, int64_t index) const {
   if (!d.ok()) return d.status();
   const int64_t size = shape_[*d];
   if (index < -size || index >= size) {
-    return absl::InvalidArgumentError(absl::StrCat("index ", index, " is out of bounds for dimension ",
-                                                   *d, " with size ", size));
+    return absl::InvalidArgumentError(
+        absl::StrCat("index ", index, " is out of bounds for dimension ", *d, " with size ", size));
   }
   if (index < 0) index += size;
   Shape sh = shape_;
@@ -127,10 +133,10 @@ absl::StatusOr<Tensor> Tensor::Permute(std::span<const int64_t> dims) const {
 
 absl::StatusOr<Tensor> Tensor::Expand(std::span<const int64_t> shape) const {
   if (shape.size() < shape_.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "expand: the number of sizes provided (", shape.size(),
-        ") must be greater or equal to the number of dimensions in the tensor (", shape_.size(),
-        ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("expand: the number of sizes provided (", shape.size(),
+                     ") must be greater or equal to the number of dimensions in the tensor (",
+                     shape_.size(), ")"));
   }
   const size_t lead = shape.size() - shape_.size();
   Shape sh(shape.size());
@@ -138,8 +144,8 @@ absl::StatusOr<Tensor> Tensor::Expand(std::span<const int64_t> shape) const {
   for (size_t i = 0; i < shape.size(); ++i) {
     if (i < lead) {
       if (shape[i] < 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "expand: -1 is not allowed in a leading, non-existing dimension ", i));
+        return absl::InvalidArgumentError(
+            absl::StrCat("expand: -1 is not allowed in a leading, non-existing dimension ", i));
       }
       sh[i] = shape[i];
       st[i] = 0;
@@ -170,8 +176,7 @@ absl::StatusOr<Tensor> Tensor::Unsqueeze(int64_t dim) const {
   if (!d.ok()) return d.status();
   Shape sh = shape_;
   Strides st = strides_;
-  const int64_t stride =
-      *d < this->dim() ? shape_[*d] * strides_[*d] : 1;
+  const int64_t stride = *d < this->dim() ? shape_[*d] * strides_[*d] : 1;
   sh.insert(sh.begin() + *d, 1);
   st.insert(st.begin() + *d, stride);
   return WithMeta(std::move(sh), std::move(st), offset_);

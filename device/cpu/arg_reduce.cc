@@ -12,36 +12,14 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "device/cpu/checks.h"
 #include "device/cpu/cpu_backend.h"
 #include "device/cpu/scalar_ops.h"
 #include "device/cpu/strided_loop.h"
+#include "device/operand_checks.h"
 #include "device/status_macros.h"
 
 namespace tensord::device::cpu {
 namespace {
-
-// The shape of in with `dim` set to 1 (in itself when it is 0-dim).
-Shape HeadShape(const Tensor& in, int64_t dim) {
-  Shape s = in.shape();
-  if (in.dim() > 0) s[dim] = 1;
-  return s;
-}
-
-absl::Status CheckDim(const char* what, const Tensor& in, int64_t dim) {
-  const int64_t rank = std::max<int64_t>(in.dim(), 1);
-  if (dim < 0 || dim >= rank) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": dim ", dim, " must be within [0, ", rank, ")"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckShape(const char* what, const Tensor& t, const Shape& want) {
-  if (t.shape() == want) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(what, " has shape ", ShapeToString(t.shape()),
-                                                 ", expected ", ShapeToString(want)));
-}
 
 // Element `in` seen with `shape` but in's strides: the head of each line
 // along the reduced dim.
@@ -165,21 +143,7 @@ void ScanFold(const HostView& in, int64_t dim, const HostView& out, const Shape&
 
 absl::Status CpuBackend::ArgReduce(ReduceOp op, const Tensor& in, int64_t dim, const Tensor& values,
                                    const Tensor& indices) {
-  if (op != ReduceOp::kMax && op != ReduceOp::kMin) {
-    return absl::InvalidArgumentError("ArgReduce: op must be kMax or kMin");
-  }
-  TD_RETURN_IF_ERROR(CheckDim("ArgReduce", in, dim));
-  const Shape head = HeadShape(in, dim);
-  TD_RETURN_IF_ERROR(CheckShape("ArgReduce: values", values, head));
-  TD_RETURN_IF_ERROR(CheckShape("ArgReduce: indices", indices, head));
-  TD_RETURN_IF_ERROR(CheckDType(values, in.dtype(), "ArgReduce: values"));
-  TD_RETURN_IF_ERROR(CheckDType(indices, DType::kInt64, "ArgReduce: indices"));
-  if (in.dim() > 0 && in.shape()[dim] == 0) {
-    return absl::InvalidArgumentError(absl::StrCat("ArgReduce: Expected reduction dim ", dim,
-                                                   " to have non-zero size; reduce another dim "
-                                                   "or check the input's shape ",
-                                                   ShapeToString(in.shape())));
-  }
+  TD_RETURN_IF_ERROR(CheckArgReduceOperands(op, in, dim, values, indices));
   TD_ASSIGN_OR_RETURN(const HostView vi, Host(in, "ArgReduce: in"));
   TD_ASSIGN_OR_RETURN(const HostView vv, Host(values, "ArgReduce: values"));
   TD_ASSIGN_OR_RETURN(const HostView vx, Host(indices, "ArgReduce: indices"));
@@ -194,12 +158,7 @@ absl::Status CpuBackend::ArgReduce(ReduceOp op, const Tensor& in, int64_t dim, c
 }
 
 absl::Status CpuBackend::Scan(ReduceOp op, const Tensor& in, int64_t dim, const Tensor& out) {
-  if (op != ReduceOp::kSum && op != ReduceOp::kProd) {
-    return absl::InvalidArgumentError("Scan: op must be kSum or kProd");
-  }
-  TD_RETURN_IF_ERROR(CheckDim("Scan", in, dim));
-  TD_RETURN_IF_ERROR(CheckSameShape(in, out, "Scan (in, out)"));
-  TD_RETURN_IF_ERROR(CheckDType(out, in.dtype(), "Scan: out"));
+  TD_RETURN_IF_ERROR(CheckScanOperands(op, in, dim, out));
   TD_ASSIGN_OR_RETURN(const HostView vi, Host(in, "Scan: in"));
   TD_ASSIGN_OR_RETURN(const HostView vo, Host(out, "Scan: out"));
   const Shape head = HeadShape(in, dim);

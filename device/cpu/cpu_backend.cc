@@ -3,19 +3,23 @@
 // and hands them to a kernel (kernels.h).
 #include "device/cpu/cpu_backend.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "device/cpu/checks.h"
 #include "device/cpu/host_view.h"
 #include "device/cpu/kernels.h"
 #include "device/cpu/parallel.h"
+#include "device/operand_checks.h"
 #include "device/registry.h"
 #include "device/status_macros.h"
 
@@ -34,62 +38,28 @@ bool RegisterCpuBackend() {
 
 }  // namespace
 
-absl::Status CheckSameShape(const Tensor& x, const Tensor& y, const char* what) {
-  if (x.shape() == y.shape()) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      what, ": shapes differ: ", ShapeToString(x.shape()), " vs ", ShapeToString(y.shape())));
-}
-
-absl::Status CheckDType(const Tensor& t, DType want, const char* what) {
-  if (t.dtype() == want) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(what, " has dtype ",
-                                                 std::string(DTypeName(t.dtype())), ", expected ",
-                                                 std::string(DTypeName(want))));
-}
-
-absl::Status CheckContiguous(const Tensor& t, const char* what) {
-  if (t.is_contiguous()) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(what, " must be contiguous; got shape ",
-                                                 ShapeToString(t.shape()), " and stride ",
-                                                 ShapeToString(t.strides())));
-}
-
 absl::StatusOr<HostView> CpuBackend::Host(const Tensor& t, const char* what) const {
-  if (!t.defined()) return absl::InvalidArgumentError(absl::StrCat(what, " is undefined"));
-  if (&t.storage().backend() != this) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, " lives on ", t.device().ToString(), ", not on the cpu backend"));
-  }
-  if (t.strides().size() != t.shape().size()) {
-    return absl::InvalidArgumentError(absl::StrCat(what, " has ", t.shape().size(), " dims but ",
-                                                   t.strides().size(), " strides"));
-  }
-  const int64_t itemsize = static_cast<int64_t>(ItemSize(t.dtype()));
-  char* base = static_cast<char*>(Data(t.storage()));
-  bool empty = false;
-  int64_t lo = t.offset(), hi = t.offset();  // element offsets reached
-  bool overflow = false;
-  for (size_t d = 0; d < t.shape().size(); ++d) {
-    const int64_t size = t.shape()[d];
-    if (size < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(what, " has a negative size in ", ShapeToString(t.shape())));
+  TD_ASSIGN_OR_RETURN(char* data, OperandData(t, what));
+  return HostView{data, t.shape(), t.strides(), t.dtype()};
+}
+
+std::string CpuBackend::description() const {
+  std::string model;
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);) {
+    if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) {
+      model = line.substr(line.find(':') + 1);
+      model.erase(0, model.find_first_not_of(' '));
+      break;
     }
-    if (size == 0) empty = true;
-    int64_t span = 0;
-    overflow |= __builtin_mul_overflow(size - 1, t.strides()[d], &span);
-    overflow |= __builtin_add_overflow(span < 0 ? lo : hi, span, span < 0 ? &lo : &hi);
   }
-  if (empty) return HostView{base, t.shape(), t.strides(), t.dtype()};
-  int64_t end_byte = 0;
-  overflow |= __builtin_mul_overflow(hi + 1, itemsize, &end_byte);
-  if (overflow || lo < 0 || static_cast<uint64_t>(end_byte) > t.storage().nbytes()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, " (shape ", ShapeToString(t.shape()), ", stride ",
-                     ShapeToString(t.strides()), ", offset ", t.offset(),
-                     ") reaches outside its storage of ", t.storage().nbytes(), " bytes"));
-  }
-  return HostView{base + t.offset() * itemsize, t.shape(), t.strides(), t.dtype()};
+  const std::string cores = absl::StrCat(std::thread::hardware_concurrency(), " logical cores");
+  return model.empty() ? cores : absl::StrCat(model, ", ", cores);
+}
+
+int64_t CpuBackend::total_bytes() const {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<int64_t>(pages) * page : 0;
 }
 
 absl::StatusOr<std::shared_ptr<Storage>> CpuBackend::Allocate(size_t nbytes) {
@@ -139,26 +109,21 @@ absl::Status CpuBackend::Fill(const Tensor& out, const Scalar& value) {
 }
 
 absl::Status CpuBackend::Copy(const Tensor& src, const Tensor& out) {
-  TD_RETURN_IF_ERROR(CheckSameShape(src, out, "Copy"));
+  TD_RETURN_IF_ERROR(CheckCopyOperands(src, out));
   TD_ASSIGN_OR_RETURN(const HostView i, Host(src, "Copy: src"));
   TD_ASSIGN_OR_RETURN(const HostView o, Host(out, "Copy: out"));
   return CopyKernel(i, o);
 }
 
 absl::Status CpuBackend::Unary(UnaryOp op, const Tensor& in, const Tensor& out) {
-  TD_RETURN_IF_ERROR(CheckSameShape(in, out, "Unary"));
-  TD_RETURN_IF_ERROR(CheckDType(out, in.dtype(), "Unary: out"));
+  TD_RETURN_IF_ERROR(CheckUnaryOperands(in, out));
   TD_ASSIGN_OR_RETURN(const HostView i, Host(in, "Unary: in"));
   TD_ASSIGN_OR_RETURN(const HostView o, Host(out, "Unary: out"));
   return UnaryKernel(op, i, o);
 }
 
 absl::Status CpuBackend::Binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
-  TD_RETURN_IF_ERROR(CheckSameShape(a, out, "Binary (a, out)"));
-  TD_RETURN_IF_ERROR(CheckSameShape(b, out, "Binary (b, out)"));
-  TD_RETURN_IF_ERROR(CheckDType(b, a.dtype(), "Binary: b"));
-  const DType out_dtype = WritesBool(op) ? DType::kBool : a.dtype();
-  TD_RETURN_IF_ERROR(CheckDType(out, out_dtype, "Binary: out"));
+  TD_RETURN_IF_ERROR(CheckBinaryOperands(op, a, b, out));
   TD_ASSIGN_OR_RETURN(const HostView va, Host(a, "Binary: a"));
   TD_ASSIGN_OR_RETURN(const HostView vb, Host(b, "Binary: b"));
   TD_ASSIGN_OR_RETURN(const HostView vo, Host(out, "Binary: out"));
@@ -167,36 +132,14 @@ absl::Status CpuBackend::Binary(BinaryOp op, const Tensor& a, const Tensor& b, c
 
 absl::Status CpuBackend::Reduce(ReduceOp op, const Tensor& in, std::span<const int64_t> dims,
                                 const Tensor& out) {
-  TD_RETURN_IF_ERROR(CheckDType(out, in.dtype(), "Reduce: out"));
-  Shape want = in.shape();
-  for (size_t i = 0; i < dims.size(); ++i) {
-    if (dims[i] < 0 || dims[i] >= in.dim() || (i > 0 && dims[i] <= dims[i - 1])) {
-      return absl::InvalidArgumentError(absl::StrCat("Reduce: dims ", ShapeToString(dims),
-                                                     " must be sorted, unique and within [0, ",
-                                                     in.dim(), ")"));
-    }
-    want[dims[i]] = 1;
-  }
-  if (out.shape() != want) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Reduce: out has shape ", ShapeToString(out.shape()), ", expected ", ShapeToString(want)));
-  }
+  TD_RETURN_IF_ERROR(CheckReduceOperands(in, dims, out));
   TD_ASSIGN_OR_RETURN(const HostView i, Host(in, "Reduce: in"));
   TD_ASSIGN_OR_RETURN(const HostView o, Host(out, "Reduce: out"));
   return ReduceKernel(op, i, dims, o);
 }
 
 absl::Status CpuBackend::Matmul(const Tensor& a, const Tensor& b, const Tensor& out) {
-  const bool ranks_ok = a.dim() == 3 && b.dim() == 3 && out.dim() == 3;
-  if (!ranks_ok || a.shape()[0] != b.shape()[0] || a.shape()[2] != b.shape()[1] ||
-      out.shape() != Shape{a.shape()[0], a.shape()[1], b.shape()[2]}) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("Matmul: expected a [B, M, K], b [B, K, N], out [B, M, N]; got a ",
-                     ShapeToString(a.shape()), ", b ", ShapeToString(b.shape()), ", out ",
-                     ShapeToString(out.shape())));
-  }
-  TD_RETURN_IF_ERROR(CheckDType(b, a.dtype(), "Matmul: b"));
-  TD_RETURN_IF_ERROR(CheckDType(out, a.dtype(), "Matmul: out"));
+  TD_RETURN_IF_ERROR(CheckMatmulOperands(a, b, out));
   TD_ASSIGN_OR_RETURN(const HostView va, Host(a, "Matmul: a"));
   TD_ASSIGN_OR_RETURN(const HostView vb, Host(b, "Matmul: b"));
   TD_ASSIGN_OR_RETURN(const HostView vo, Host(out, "Matmul: out"));
@@ -204,11 +147,7 @@ absl::Status CpuBackend::Matmul(const Tensor& a, const Tensor& b, const Tensor& 
 }
 
 absl::Status CpuBackend::Arange(const Scalar& start, const Scalar& step, const Tensor& out) {
-  if (out.dim() != 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("Arange: out must be 1-D, got shape ", ShapeToString(out.shape())));
-  }
-  TD_RETURN_IF_ERROR(CheckContiguous(out, "Arange: out"));
+  TD_RETURN_IF_ERROR(CheckArangeOperands(out));
   TD_ASSIGN_OR_RETURN(const HostView o, Host(out, "Arange: out"));
   return ArangeKernel(start, step, o);
 }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -21,6 +22,9 @@ struct HostView;
 class CpuBackend final : public Backend {
  public:
   Device device() const override { return Device::Cpu(); }
+  // The CPU model and its logical cores; physical memory.
+  std::string description() const override;
+  int64_t total_bytes() const override;
 
   absl::StatusOr<std::shared_ptr<Storage>> Allocate(size_t nbytes) override;
   void Free(void* ptr, size_t nbytes) override;

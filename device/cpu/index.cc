@@ -8,10 +8,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "device/cpu/checks.h"
 #include "device/cpu/cpu_backend.h"
 #include "device/cpu/host_view.h"
 #include "device/cpu/strided_loop.h"
+#include "device/operand_checks.h"
 #include "device/status_macros.h"
 
 namespace tensord::device::cpu {
@@ -21,52 +21,23 @@ namespace {
 int64_t SizeAt(const Tensor& t, int64_t dim) { return t.dim() == 0 ? 1 : t.shape()[dim]; }
 int64_t StrideAt(const Tensor& t, int64_t dim) { return t.dim() == 0 ? 0 : t.strides()[dim]; }
 
-// Checks the operands shared by Gather and Scatter: `data` is the tensor
-// indexed along dim (Gather's in, Scatter's out), `index` the int64 index
-// whose shape must equal `other`'s (Gather's out, Scatter's src).
-absl::Status CheckIndexOperands(const char* what, const Tensor& data, int64_t dim,
-                                const Tensor& index, const Tensor& other) {
-  TD_RETURN_IF_ERROR(CheckDType(index, DType::kInt64, what));
-  TD_RETURN_IF_ERROR(CheckSameShape(index, other, what));
-  TD_RETURN_IF_ERROR(CheckDType(other, data.dtype(), what));
-  if (index.dim() != data.dim()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": index ", ShapeToString(index.shape()), " must have as many dims as ",
-        ShapeToString(data.shape())));
-  }
-  if (dim < 0 || dim >= std::max<int64_t>(data.dim(), 1)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": dim ", dim, " is outside [0, ", data.dim(), ")"));
-  }
-  for (int64_t d = 0; d < data.dim(); ++d) {
-    if (d != dim && index.shape()[d] > data.shape()[d]) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          what, ": index ", ShapeToString(index.shape()), " must not be larger than ",
-          ShapeToString(data.shape()), " apart from dimension ", dim));
-    }
-  }
-  return absl::OkStatus();
-}
-
 // INVALID_ARGUMENT naming the first value of `index` (row-major) outside
 // [-size, size).
 absl::Status CheckIndexValues(const HostView& index, int64_t dim, int64_t size) {
   bool bad = false;
   int64_t bad_value = 0;
-  ForEachRow<1>(index.shape, {&index},
-                [&](const RowPtrs<1>& p, const RowSteps<1>& s, int64_t n) {
-                  for (int64_t j = 0; j < n && !bad; ++j) {
-                    const int64_t v = *reinterpret_cast<const int64_t*>(p[0] + j * s[0]);
-                    if (v < -size || v >= size) {
-                      bad = true;
-                      bad_value = v;
-                    }
-                  }
-                });
+  ForEachRow<1>(index.shape, {&index}, [&](const RowPtrs<1>& p, const RowSteps<1>& s, int64_t n) {
+    for (int64_t j = 0; j < n && !bad; ++j) {
+      const int64_t v = *reinterpret_cast<const int64_t*>(p[0] + j * s[0]);
+      if (v < -size || v >= size) {
+        bad = true;
+        bad_value = v;
+      }
+    }
+  });
   if (!bad) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat("index ", bad_value,
-                                                 " is out of bounds for dimension ", dim,
-                                                 " with size ", size));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "index ", bad_value, " is out of bounds for dimension ", dim, " with size ", size));
 }
 
 // `v` re-shaped to `shape` with a zero stride along dim: the element at a
@@ -169,12 +140,7 @@ absl::StatusOr<int64_t> CpuBackend::CountNonzero(const Tensor& in) {
 absl::Status CpuBackend::Nonzero(const Tensor& in, const Tensor& out) {
   TD_RETURN_IF_ERROR(CheckDType(out, DType::kInt64, "Nonzero: out"));
   TD_ASSIGN_OR_RETURN(const int64_t count, CountNonzero(in));
-  const Shape want = {count, in.dim()};
-  if (out.shape() != want) {
-    return absl::InvalidArgumentError(absl::StrCat("Nonzero: out has shape ",
-                                                   ShapeToString(out.shape()), ", expected ",
-                                                   ShapeToString(want)));
-  }
+  TD_RETURN_IF_ERROR(CheckNonzeroOperands(in, count, out));
   TD_ASSIGN_OR_RETURN(const HostView v, Host(in, "Nonzero: in"));
   TD_ASSIGN_OR_RETURN(const HostView vo, Host(out, "Nonzero: out"));
   const int64_t rank = in.dim();

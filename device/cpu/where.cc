@@ -1,20 +1,15 @@
 // CpuBackend::Where: out = cond ? a : b, elementwise over strided views.
 #include "absl/status/status.h"
-#include "device/cpu/checks.h"
 #include "device/cpu/cpu_backend.h"
 #include "device/cpu/strided_loop.h"
+#include "device/operand_checks.h"
 #include "device/status_macros.h"
 
 namespace tensord::device::cpu {
 
 absl::Status CpuBackend::Where(const Tensor& cond, const Tensor& a, const Tensor& b,
                                const Tensor& out) {
-  TD_RETURN_IF_ERROR(CheckSameShape(cond, out, "Where (cond, out)"));
-  TD_RETURN_IF_ERROR(CheckSameShape(a, out, "Where (a, out)"));
-  TD_RETURN_IF_ERROR(CheckSameShape(b, out, "Where (b, out)"));
-  TD_RETURN_IF_ERROR(CheckDType(cond, DType::kBool, "Where: cond"));
-  TD_RETURN_IF_ERROR(CheckDType(a, out.dtype(), "Where: a"));
-  TD_RETURN_IF_ERROR(CheckDType(b, out.dtype(), "Where: b"));
+  TD_RETURN_IF_ERROR(CheckWhereOperands(cond, a, b, out));
   TD_ASSIGN_OR_RETURN(const HostView vc, Host(cond, "Where: cond"));
   TD_ASSIGN_OR_RETURN(const HostView va, Host(a, "Where: a"));
   TD_ASSIGN_OR_RETURN(const HostView vb, Host(b, "Where: b"));
