@@ -1,7 +1,8 @@
-// gradcheck for every backward rule: each op with a derivative has cases
-// here, and its analytical gradients (through the engine, in float64) must
-// match central finite differences of L = sum(op(x...) * w) for a fixed
-// random w. An op that gains a derivative without a case fails the suite.
+// gradcheck for every backward rule: each op with a derivative has cases in
+// grad_cases.cc, and its analytical gradients (through the engine, in
+// float64) must match central finite differences of L = sum(op(x...) * w)
+// for a fixed random w. An op that gains a derivative without a case fails
+// the suite.
 #include <cmath>
 #include <limits>
 #include <map>
@@ -13,198 +14,11 @@
 #include "autograd/engine.h"
 #include "autograd/op_registry.h"
 #include "gtest/gtest.h"
+#include "tests/autograd/grad_cases.h"
 #include "tests/autograd/op_test_util.h"
 
 namespace tensord::autograd::testing {
 namespace {
-
-enum class Domain { kAny, kPositive, kAwayFromZero };
-
-// An input that takes no gradient (a mask, an index): given values and dtype.
-struct Fixed {
-  std::vector<double> values;
-  device::DType dtype = device::DType::kInt64;
-};
-
-struct GradCase {
-  std::string op;
-  std::vector<std::vector<int64_t>> shapes;  // one per tensor input
-  std::map<std::string, AttrValue> attrs;
-  Domain values = Domain::kAny;
-  std::map<size_t, Fixed> fixed;  // inputs by position that are not differentiated
-  // In-place ops: run on a copy of input 0 (x * 1, not a leaf), as a leaf
-  // that requires grad refuses in-place writes.
-  bool on_copy = false;
-  // Ops whose backward refuses, as PyTorch's does: the expected message.
-  std::string refuses;
-};
-
-using Dims = std::vector<int64_t>;
-
-const std::vector<GradCase>& Cases() {
-  static const auto* cases = new std::vector<GradCase>{
-      {"add", {{2, 3}, {3}}, {{"alpha", 0.5}}},
-      {"add", {{2, 3}}, {{"other", 2.5}}},
-      {"sub", {{2, 1}, {2, 3}}, {{"alpha", 2.0}}},
-      {"sub", {{3}}, {{"other", 1.5}}},
-      {"mul", {{2, 3}, {2, 1}}},
-      {"mul", {{4}}, {{"other", -3.0}}},
-      {"div", {{2, 3}, {3}}, {}, Domain::kPositive},
-      {"div", {{3}}, {{"other", 4.0}}},
-      {"pow", {{3}}, {{"exponent", 2.5}}, Domain::kPositive},
-      {"pow", {{2, 3}, {3}}, {}, Domain::kPositive},
-      {"neg", {{2, 2}}},
-      {"abs", {{5}}, {}, Domain::kAwayFromZero},
-      {"exp", {{2, 3}}},
-      {"log", {{4}}, {}, Domain::kPositive},
-      {"sqrt", {{4}}, {}, Domain::kPositive},
-      {"sin", {{4}}},
-      {"cos", {{4}}},
-      {"tanh", {{2, 3}}},
-      {"sigmoid", {{2, 3}}},
-      {"relu", {{6}}, {}, Domain::kAwayFromZero},
-      {"sum", {{2, 3}}},
-      {"sum", {{2, 3, 2}}, {{"dim", Dims{0, 2}}}},
-      {"sum", {{2, 3}}, {{"dim", Dims{-1}}, {"keepdim", true}}},
-      {"mean", {{2, 3}}},
-      {"mean", {{2, 3, 2}}, {{"dim", Dims{1}}, {"keepdim", true}}},
-      {"matmul", {{2, 3}, {3, 4}}},
-      {"mm", {{3, 2}, {2, 2}}},
-      {"view", {{2, 3}}, {{"size", Dims{3, 2}}}},
-      {"reshape", {{2, 3}}, {{"size", Dims{6}}}},
-      {"transpose", {{2, 3, 4}}, {{"dim0", int64_t{0}}, {"dim1", int64_t{2}}}},
-      {"t", {{2, 3}}},
-      {"floor", {{5}}},
-      {"ceil", {{5}}},
-      {"round", {{5}}},
-      {"sign", {{5}}, {}, Domain::kAwayFromZero},
-      {"expm1", {{4}}},
-      {"log1p", {{4}}, {}, Domain::kPositive},
-      {"rsqrt", {{4}}, {}, Domain::kPositive},
-      {"reciprocal", {{4}}, {}, Domain::kAwayFromZero},
-      {"silu", {{2, 3}}},
-      {"clamp", {{8}}, {{"min", -0.5}, {"max", 0.5}}},
-      {"clamp", {{8}}, {{"min", 0.1}}},
-      {"atan2", {{2, 3}, {3}}, {}, Domain::kAwayFromZero},
-      {"maximum", {{2, 3}, {2, 3}}},
-      {"minimum", {{2, 3}, {3}}},
-      {"remainder", {{2, 3}, {2, 3}}, {}, Domain::kPositive},
-      {"remainder", {{4}}, {{"other", 0.3}}, Domain::kPositive},
-      {"where",
-       {{2, 3}, {2, 3}, {3}},
-       {},
-       Domain::kAny,
-       {{0, {{1, 0, 1, 0, 0, 1}, device::DType::kBool}}}},
-      {"where",
-       {{2, 3}, {2, 3}},
-       {{"other", 1.5}},
-       Domain::kAny,
-       {{0, {{1, 0, 1, 0, 0, 1}, device::DType::kBool}}}},
-      {"amax", {{3, 4}}},
-      {"amax", {{3, 4}}, {{"dim", Dims{1}}, {"keepdim", true}}},
-      {"amin", {{3, 4}}, {{"dim", Dims{0}}}},
-      {"max", {{3, 4}}},
-      {"max", {{3, 4}}, {{"dim", int64_t{1}}}},
-      {"min", {{3, 4}}, {{"dim", int64_t{0}}, {"keepdim", true}}},
-      {"var", {{3, 4}}},
-      {"var", {{3, 4}}, {{"dim", Dims{1}}, {"unbiased", false}}},
-      {"std", {{3, 4}}, {{"dim", Dims{0}}, {"keepdim", true}}},
-      {"norm", {{3, 4}}},
-      {"norm", {{3, 4}}, {{"p", 1.0}, {"dim", Dims{1}}}, Domain::kAwayFromZero},
-      {"norm", {{3, 4}}, {{"p", std::numeric_limits<double>::infinity()}}},
-      {"norm", {{3, 4}}, {{"p", 3.0}, {"dim", Dims{0}}}},
-      {"logsumexp", {{3, 4}}, {{"dim", Dims{1}}}},
-      {"cumsum", {{3, 4}}, {{"dim", int64_t{1}}}},
-      {"softmax", {{3, 4}}, {{"dim", int64_t{1}}}},
-      {"log_softmax", {{3, 4}}, {{"dim", int64_t{0}}}},
-      {"matmul", {{3}, {3}}},
-      {"matmul", {{2, 3}, {3}}},
-      {"matmul", {{3}, {3, 2}}},
-      {"matmul", {{2, 2, 3}, {3, 4}}},
-      {"matmul", {{3}, {2, 3, 2}}},
-      {"bmm", {{2, 2, 3}, {2, 3, 2}}},
-      {"mv", {{2, 3}, {3}}},
-      {"dot", {{4}, {4}}},
-      {"outer", {{3}, {2}}},
-      {"addmm", {{2, 4}, {2, 3}, {3, 4}}, {{"beta", 0.5}, {"alpha", 2.0}}},
-      {"addmm", {{4}, {2, 3}, {3, 4}}},
-      {"select", {{3, 4}}, {{"dim", int64_t{1}}, {"index", int64_t{-1}}}},
-      {"slice", {{5, 2}}, {{"dim", int64_t{0}}, {"start", int64_t{1}}, {"step", int64_t{2}}}},
-      {"index", {{3, 4}}, {{"spec", std::string("1:, ::2")}}},
-      {"permute", {{2, 3, 4}}, {{"dims", Dims{2, 0, 1}}}},
-      {"narrow", {{3, 4}}, {{"dim", int64_t{1}}, {"start", int64_t{1}}, {"length", int64_t{2}}}},
-      {"unsqueeze", {{3}}, {{"dim", int64_t{0}}}},
-      {"squeeze", {{3, 1, 2}}},
-      {"squeeze", {{3, 1, 2}}, {{"dim", int64_t{1}}}},
-      {"expand", {{3, 1}}, {{"size", Dims{2, 3, 4}}}},
-      {"expand_as",
-       {{1, 4}, {3, 4}},
-       {},
-       Domain::kAny,
-       {{1, {std::vector<double>(12, 0.0), device::DType::kFloat64}}}},
-      {"contiguous", {{3, 4}}},
-      {"clone", {{3, 4}}},
-      {"flatten", {{2, 3, 2}}, {{"start_dim", int64_t{1}}}},
-      {"unflatten", {{2, 6}}, {{"dim", int64_t{1}}, {"sizes", Dims{3, 2}}}},
-      {"repeat", {{2, 3}}, {{"repeats", Dims{2, 1, 3}}}},
-      {"cat", {{2, 3}, {1, 3}}, {{"dim", int64_t{0}}}},
-      {"cat", {{2, 3}, {2, 1}}, {{"dim", int64_t{-1}}}},
-      {"stack", {{2, 3}, {2, 3}}, {{"dim", int64_t{1}}}},
-      {"split", {{5, 2}}, {{"split_size", int64_t{2}}}},
-      {"chunk", {{2, 6}}, {{"chunks", int64_t{3}}, {"dim", int64_t{1}}}},
-      {.op = "t_", .shapes = {{2, 3}}, .on_copy = true},
-      {"to", {{3}}, {{"dtype", device::DType::kFloat64}}},
-      {.op = "copy_", .shapes = {{2, 3}, {3}}, .on_copy = true},
-      {.op = "fill_", .shapes = {{3}}, .attrs = {{"value", 2.0}}, .on_copy = true},
-      {.op = "zero_", .shapes = {{3}}, .on_copy = true},
-      {"index_select", {{4, 3}, {2}}, {{"dim", int64_t{0}}}, Domain::kAny, {{1, {{3, 1}}}}},
-      {"gather",
-       {{3, 4}, {3, 2}},
-       {{"dim", int64_t{1}}},
-       Domain::kAny,
-       {{1, {{0, 3, 1, 1, 2, 0}}}}},
-      {"scatter",
-       {{3, 4}, {3, 2}, {3, 2}},
-       {{"dim", int64_t{1}}},
-       Domain::kAny,
-       {{1, {{0, 3, 1, 2, 2, 0}}}}},
-      {"scatter_add",
-       {{3, 4}, {3, 2}, {3, 2}},
-       {{"dim", int64_t{1}}},
-       Domain::kAny,
-       {{1, {{0, 0, 1, 1, 2, 3}}}}},
-      {"masked_fill",
-       {{2, 3}, {2, 3}},
-       {{"value", 0.5}},
-       Domain::kAny,
-       {{1, {{1, 0, 0, 1, 1, 0}, device::DType::kBool}}}},
-      {"masked_fill",
-       {{2, 3}, {3}, {}},
-       {},
-       Domain::kAny,
-       {{1, {{1, 0, 1}, device::DType::kBool}}}},
-      {"masked_select",
-       {{2, 3}, {2, 3}},
-       {},
-       Domain::kAny,
-       {{1, {{1, 0, 0, 1, 1, 0}, device::DType::kBool}}}},
-      {"index_get", {{4, 3}, {2}}, {}, Domain::kAny, {{1, {{3, 0}}}}},
-      {"index_put", {{4, 3}, {2}, {2, 3}}, {}, Domain::kAny, {{1, {{3, 0}}}}},
-      {"index_put", {{4, 3}, {2}, {3}}, {{"accumulate", true}}, Domain::kAny, {{1, {{1, 1}}}}},
-      {"tril", {{3, 3}}},
-      {"triu", {{3, 4}}, {{"diagonal", int64_t{1}}}},
-      {"prod", {{3, 4}}, {}, Domain::kAwayFromZero},
-      {"prod", {{3, 4}}, {{"dim", Dims{1}}, {"keepdim", true}}, Domain::kAwayFromZero},
-      {"cumprod", {{3, 4}}, {{"dim", int64_t{1}}}, Domain::kAwayFromZero},
-      {"gelu", {{2, 3}}},
-      {"gelu", {{2, 3}}, {{"approximate", std::string("tanh")}}},
-      {.op = "floor_divide",
-       .shapes = {{3}},
-       .attrs = {{"other", 2.0}},
-       .refuses = "derivative for aten::floor_divide is not implemented"},
-  };
-  return *cases;
-}
 
 class GradCheck : public OpTest {
  protected:
@@ -239,12 +53,13 @@ class GradCheck : public OpTest {
 
 TEST_F(GradCheck, EveryDerivativeHasACase) {
   std::set<std::string> covered;
-  for (const GradCase& c : Cases()) covered.insert(c.op);
+  for (const GradCase& c : GradCases()) covered.insert(c.op);
   for (const OpDef* op : OpRegistry::Global().List()) {
     // In-place variants run their functional op's rule.
     if (!op->derivative.has_value() || !op->inplace_of.empty()) continue;
     EXPECT_TRUE(covered.contains(op->name))
-        << op->name << " has a backward rule but no gradcheck case: add one to Cases()";
+        << op->name << " has a backward rule but no gradcheck case: add one to GradCases() in "
+        << "tests/autograd/grad_cases.cc";
   }
 }
 
@@ -260,7 +75,7 @@ TEST_F(GradCheck, EveryOpIsClassified) {
 
 TEST_F(GradCheck, AnalyticalGradientsMatchFiniteDifferences) {
   constexpr double kEps = 1e-6;
-  for (const GradCase& c : Cases()) {
+  for (const GradCase& c : GradCases()) {
     SCOPED_TRACE(c.op);
     std::vector<std::vector<double>> values;
     std::vector<Variable> vars;

@@ -57,10 +57,17 @@ int DecodeWaitStatus(int status) {
   return -1;
 }
 
+// $TENSORD_BINARY and $TENSORCTL_BINARY override the build's paths, so that
+// the tests also run from a bundle (tests/gpu/bundle.sh) on another host.
+std::string FromEnv(const char* name, const char* built) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? v : built;
+}
+
 }  // namespace
 
-std::string TensordBinary() { return TENSORD_BINARY; }
-std::string TensorctlBinary() { return TENSORCTL_BINARY; }
+std::string TensordBinary() { return FromEnv("TENSORD_BINARY", TENSORD_BINARY); }
+std::string TensorctlBinary() { return FromEnv("TENSORCTL_BINARY", TENSORCTL_BINARY); }
 std::string BlitzBinary() { return BLITZ_BINARY; }
 std::string BlitzScript() { return BLITZ_SCRIPT; }
 

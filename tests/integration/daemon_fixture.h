@@ -15,7 +15,8 @@
 
 namespace tensord::testing {
 
-// Paths of the built programs (absolute).
+// Paths of the built programs (absolute); $TENSORD_BINARY and
+// $TENSORCTL_BINARY override the first two.
 std::string TensordBinary();
 std::string TensorctlBinary();
 std::string BlitzBinary();
