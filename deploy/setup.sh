@@ -17,6 +17,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libopenblas-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
   python3 python3-numpy python3-torch
+  zlib1g-dev dataset-fashion-mnist  # the IDX reader's .gz files; the training example and test
 )
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }

@@ -29,6 +29,8 @@ std::string Describe(const v1::Command& cmd) {
       return "autograd";
     case v1::Command::kSetGradMode:
       return "set_grad_mode";
+    case v1::Command::kOptimizer:
+      return "optimizer";
     case v1::Command::KIND_NOT_SET:
       break;
   }
@@ -61,6 +63,9 @@ void ForEachInput(const v1::Command& cmd, Fn fn) {
     case v1::Command::kAutograd:
       fn(cmd.autograd().tensor());
       if (cmd.autograd().has_set_grad()) fn(cmd.autograd().set_grad());
+      break;
+    case v1::Command::kOptimizer:
+      for (const v1::TensorRef& r : cmd.optimizer().create().params()) fn(r);
       break;
     default:
       break;
@@ -174,10 +179,14 @@ absl::Status CommandStream::RunOne(Session& s, const v1::Command& cmd, v1::Comma
                           t.SetGradModeLocked(s, cmd.set_grad_mode()));
       break;
     }
+    case v1::Command::kOptimizer: {
+      TD_ASSIGN_OR_RETURN(*reply->mutable_optimizer(), t.OptimizerLocked(s, cmd.optimizer()));
+      break;
+    }
     case v1::Command::KIND_NOT_SET:
       return absl::InvalidArgumentError(
           "empty command: set one of execute, create, release, fetch, describe, sync, backward, "
-          "autograd or set_grad_mode");
+          "autograd, set_grad_mode or optimizer");
   }
   return absl::OkStatus();
 }
@@ -200,6 +209,7 @@ bool CommandStream::Cheap(const v1::StreamRequest& req) {
   for (const v1::Command& cmd : req.commands()) {
     switch (cmd.kind_case()) {
       case v1::Command::kBackward:
+      case v1::Command::kOptimizer:
         return false;
       case v1::Command::kExecute: {
         const v1::ExecuteRequest& e = cmd.execute();

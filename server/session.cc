@@ -105,6 +105,7 @@ int64_t Session::ReleaseAll() {
   tensors_.clear();
   names_.clear();
   staging_.clear();
+  optimizers_.clear();
   return n;
 }
 

@@ -19,6 +19,7 @@
 #include "device/memory_stats.h"
 #include "device/shm/shared_segment.h"
 #include "device/tensor.h"
+#include "server/optimizer.h"
 #include "tensord/v1/tensord.pb.h"
 
 namespace tensord::server {
@@ -83,6 +84,9 @@ class Session {
   // replaced by a larger one as needed); freed with the session.
   absl::StatusOr<shm::SharedSegment*> Staging(uint64_t key, size_t nbytes);
 
+  // The session's optimizers by id (chosen by the client), freed with it.
+  absl::flat_hash_map<uint64_t, std::unique_ptr<Optimizer>>& optimizers() { return optimizers_; }
+
   void FillMeta(uint64_t handle, const TensorEntry& e, v1::TensorMeta* meta) const;
   std::vector<uint64_t> Handles() const;
   int64_t num_tensors() const { return static_cast<int64_t>(tensors_.size()); }
@@ -101,6 +105,7 @@ class Session {
   absl::flat_hash_map<std::string, uint64_t> names_;
   uint64_t next_server_handle_ = 1;
   absl::flat_hash_map<uint64_t, std::unique_ptr<shm::SharedSegment>> staging_;
+  absl::flat_hash_map<uint64_t, std::unique_ptr<Optimizer>> optimizers_;
 };
 
 }  // namespace tensord::server

@@ -391,4 +391,46 @@ absl::StatusOr<v1::SetGradModeResponse> TensorService::SetGradModeLocked(
   return resp;
 }
 
+absl::StatusOr<v1::OptimizerResponse> TensorService::OptimizerLocked(
+    Session& s, const v1::OptimizerRequest& req) {
+  const uint64_t id = req.optimizer_id();
+  auto& optimizers = s.optimizers();
+  if (req.has_create()) {
+    if (id == 0) return absl::InvalidArgumentError("optimizer_id must be non-zero");
+    if (optimizers.contains(id)) {
+      return absl::AlreadyExistsError(absl::StrCat("optimizer ", id, " already exists"));
+    }
+    std::vector<autograd::Variable> params;
+    params.reserve(req.create().params_size());
+    for (const v1::TensorRef& r : req.create().params()) {
+      TD_ASSIGN_OR_RETURN(uint64_t h, s.Resolve(r));
+      TD_ASSIGN_OR_RETURN(TensorEntry * e, s.Find(h));
+      params.push_back(e->variable());
+    }
+    TD_ASSIGN_OR_RETURN(std::unique_ptr<Optimizer> opt,
+                        Optimizer::Create(req.create(), std::move(params)));
+    optimizers.emplace(id, std::move(opt));
+    return v1::OptimizerResponse();
+  }
+  auto it = optimizers.find(id);
+  if (it == optimizers.end()) {
+    return absl::NotFoundError(absl::StrCat("no optimizer ", id, " in this session"));
+  }
+  switch (req.action_case()) {
+    case v1::OptimizerRequest::kStep:
+      TD_RETURN_IF_ERROR(it->second->Step(ContextFor(s)));
+      break;
+    case v1::OptimizerRequest::kZeroGrad:
+      TD_RETURN_IF_ERROR(it->second->ZeroGrad(ContextFor(s), req.zero_grad().set_to_none()));
+      break;
+    case v1::OptimizerRequest::kDestroy:
+      optimizers.erase(it);
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          "Optimizer needs an action: create, step, zero_grad or destroy");
+  }
+  return v1::OptimizerResponse();
+}
+
 }  // namespace tensord::server

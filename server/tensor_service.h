@@ -58,6 +58,10 @@ class TensorService {
   TENSORD_SESSION_RPC(Autograd)
   TENSORD_SESSION_RPC(SetGradMode)
 #undef TENSORD_SESSION_RPC
+  // Optimizer actions run on the pipelined stream only (server/optimizer.h).
+  absl::StatusOr<v1::OptimizerResponse> OptimizerLocked(Session& s,
+                                                        const v1::OptimizerRequest& req)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu());
 
   // Starts a chunked fetch of a tensor as it is now.
   absl::StatusOr<std::unique_ptr<TensorDownload>> BeginDownload(const std::string& principal,
