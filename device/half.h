@@ -1,5 +1,7 @@
 // 16-bit floating-point storage types. Values are stored as bits and every
-// arithmetic use goes through float, as PyTorch's CPU kernels do.
+// arithmetic use goes through float, as PyTorch's CPU kernels do. The
+// conversions also run in CUDA device code, where the hardware's
+// round-to-nearest-even conversions give the same values.
 #ifndef TENSORD_DEVICE_HALF_H_
 #define TENSORD_DEVICE_HALF_H_
 
@@ -7,15 +9,25 @@
 #include <cstdint>
 #include <cstring>
 
+#include "device/host_device.h"
+
+#if defined(__CUDACC__)
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#endif
+
 namespace tensord::device {
 
 struct Half {
   uint16_t bits = 0;
   Half() = default;
-  explicit Half(float f) : bits(FromFloat(f)) {}
-  operator float() const { return ToFloat(bits); }
+  TENSORD_HOST_DEVICE explicit Half(float f) : bits(FromFloat(f)) {}
+  TENSORD_HOST_DEVICE operator float() const { return ToFloat(bits); }
 
-  static float ToFloat(uint16_t h) {
+  TENSORD_HOST_DEVICE static float ToFloat(uint16_t h) {
+#if defined(__CUDA_ARCH__)
+    return __half2float(__ushort_as_half(h));
+#else
     const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
     uint32_t exp = (h >> 10) & 0x1f;
     uint32_t mant = h & 0x3ff;
@@ -38,10 +50,14 @@ struct Half {
       out = sign | ((exp + 127 - 15) << 23) | (mant << 13);
     }
     return std::bit_cast<float>(out);
+#endif
   }
 
   // Round to nearest even, with overflow to infinity and subnormal results.
-  static uint16_t FromFloat(float f) {
+  TENSORD_HOST_DEVICE static uint16_t FromFloat(float f) {
+#if defined(__CUDA_ARCH__)
+    return __half_as_ushort(__float2half_rn(f));
+#else
     const uint32_t x = std::bit_cast<uint32_t>(f);
     const uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000);
     const uint32_t abs = x & 0x7fffffff;
@@ -56,23 +72,33 @@ struct Half {
     const uint32_t mant_odd = (abs >> 13) & 1;
     const uint32_t rounded = abs + 0xc8000fff + mant_odd;  // rebias and round
     return sign | static_cast<uint16_t>(rounded >> 13);
+#endif
   }
 };
 
 struct BFloat16 {
   uint16_t bits = 0;
   BFloat16() = default;
-  explicit BFloat16(float f) : bits(FromFloat(f)) {}
-  operator float() const { return ToFloat(bits); }
+  TENSORD_HOST_DEVICE explicit BFloat16(float f) : bits(FromFloat(f)) {}
+  TENSORD_HOST_DEVICE operator float() const { return ToFloat(bits); }
 
-  static float ToFloat(uint16_t b) {
+  TENSORD_HOST_DEVICE static float ToFloat(uint16_t b) {
+#if defined(__CUDA_ARCH__)
+    return __uint_as_float(static_cast<uint32_t>(b) << 16);
+#else
     return std::bit_cast<float>(static_cast<uint32_t>(b) << 16);
+#endif
   }
-  static uint16_t FromFloat(float f) {
+  // Round to nearest even; a NaN stays a (quiet) NaN.
+  TENSORD_HOST_DEVICE static uint16_t FromFloat(float f) {
+#if defined(__CUDA_ARCH__)
+    return __bfloat16_as_ushort(__float2bfloat16_rn(f));
+#else
     const uint32_t x = std::bit_cast<uint32_t>(f);
     if ((x & 0x7fffffff) > 0x7f800000) return static_cast<uint16_t>((x >> 16) | 0x40);
     const uint32_t rounding = 0x7fff + ((x >> 16) & 1);
     return static_cast<uint16_t>((x + rounding) >> 16);
+#endif
   }
 };
 

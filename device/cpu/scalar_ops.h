@@ -1,19 +1,22 @@
 // Per-element building blocks shared by the CPU kernels: dtype traits,
 // PyTorch-style casts, wrapping integer arithmetic, and one small functor per
-// unary/binary/reduce op, each applied in the op's compute type.
+// unary/binary/reduce op, each applied in the op's compute type. The CUDA
+// kernels (device/cuda) apply the same functors in device code, so every
+// function is TENSORD_HOST_DEVICE and calls no host-only constexpr library
+// function (std::numeric_limits, std::less<>, ...): nvcc would reject those
+// in device code.
 #ifndef TENSORD_DEVICE_CPU_SCALAR_OPS_H_
 #define TENSORD_DEVICE_CPU_SCALAR_OPS_H_
 
 #include <cmath>
 #include <cstdint>
-#include <functional>
-#include <limits>
 #include <numbers>
 #include <type_traits>
 
 #include "device/cpu/fast_math.h"
 #include "device/dtype.h"
 #include "device/half.h"
+#include "device/host_device.h"
 
 namespace tensord::device::cpu {
 
@@ -34,34 +37,50 @@ using AccType = std::conditional_t<kIsFloat<T>, double, int64_t>;
 // Integer arithmetic that wraps like PyTorch's (two's complement) instead of
 // overflowing into undefined behaviour.
 template <typename I>
-inline I WrapAdd(I a, I b) {
+TENSORD_HOST_DEVICE inline I WrapAdd(I a, I b) {
   using U = std::make_unsigned_t<I>;
   return static_cast<I>(static_cast<U>(a) + static_cast<U>(b));
 }
 template <typename I>
-inline I WrapSub(I a, I b) {
+TENSORD_HOST_DEVICE inline I WrapSub(I a, I b) {
   using U = std::make_unsigned_t<I>;
   return static_cast<I>(static_cast<U>(a) - static_cast<U>(b));
 }
 template <typename I>
-inline I WrapMul(I a, I b) {
+TENSORD_HOST_DEVICE inline I WrapMul(I a, I b) {
   using U = std::make_unsigned_t<I>;
   return static_cast<I>(static_cast<U>(a) * static_cast<U>(b));
+}
+
+// The extremes of a signed integer type and float infinity, usable in
+// device code (std::numeric_limits is not).
+template <typename I>
+TENSORD_HOST_DEVICE constexpr I IntMin() {
+  using U = std::make_unsigned_t<I>;
+  return static_cast<I>(U{1} << (sizeof(I) * 8 - 1));
+}
+template <typename I>
+TENSORD_HOST_DEVICE constexpr I IntMax() {
+  return static_cast<I>(~IntMin<I>());
+}
+template <typename F>
+TENSORD_HOST_DEVICE constexpr F Infinity() {
+  return static_cast<F>(__builtin_huge_val());
 }
 
 // Float to integer truncating toward zero; NaN and out-of-range values give
 // the integer minimum, as x86's cvtt* instructions (and so PyTorch) do.
 template <typename I, typename F>
-inline I FloatToInt(F v) {
-  constexpr F kLo = static_cast<F>(std::numeric_limits<I>::min());  // -2^(bits-1), exact
+TENSORD_HOST_DEVICE inline I FloatToInt(F v) {
+  constexpr F kLo = static_cast<F>(IntMin<I>());  // -2^(bits-1), exact
   if (v >= kLo && v < -kLo) return static_cast<I>(v);
-  return std::numeric_limits<I>::min();
+  return IntMin<I>();
 }
 
 // Converts one element like a PyTorch cast: float->int truncates, anything
 // ->bool is != 0, bool->number is 0/1, Half/BFloat16 go through float.
 template <typename To, typename From>
-inline To Cast(From v) {
+TENSORD_HOST_DEVICE inline To Cast(From v) {
   if constexpr (std::is_same_v<To, From>) {
     return v;
   } else if constexpr (kIsReducedFloat<From>) {
@@ -95,7 +114,7 @@ struct FloatOnly {
 // Unary ops, applied to ComputeType<T>.
 struct NegOp : NotBool {
   template <typename C>
-  C operator()(C x) const {
+  TENSORD_HOST_DEVICE C operator()(C x) const {
     if constexpr (kIsInt<C>)
       return WrapSub(C{0}, x);
     else
@@ -104,7 +123,7 @@ struct NegOp : NotBool {
 };
 struct AbsOp : AnyType {
   template <typename C>
-  C operator()(C x) const {
+  TENSORD_HOST_DEVICE C operator()(C x) const {
     if constexpr (kIsInt<C>)
       return x < 0 ? WrapSub(C{0}, x) : x;
     else if constexpr (kIsBool<C>)
@@ -116,105 +135,110 @@ struct AbsOp : AnyType {
 // -1, 0 or 1; NaN gives 0, as torch.sign.
 struct SignOp : AnyType {
   template <typename C>
-  C operator()(C x) const {
+  TENSORD_HOST_DEVICE C operator()(C x) const {
     if constexpr (kIsBool<C>)
       return x;
     else
       return static_cast<C>((C{0} < x) - (x < C{0}));
   }
 };
-// Float goes through ExpF (fast_math.h), which vectorizes.
+// Float goes through ExpF (fast_math.h), which vectorizes, on the CPU;
+// device code uses the GPU's expf.
 template <typename C>
-inline C Exp(C x) {
+TENSORD_HOST_DEVICE inline C Exp(C x) {
+#if defined(__CUDA_ARCH__)
+  return std::exp(x);
+#else
   if constexpr (std::is_same_v<C, float>)
     return ExpF(x);
   else
     return std::exp(x);
+#endif
 }
 struct ExpOp : FloatOnly {
   template <typename C>
-  C operator()(C x) const {
+  TENSORD_HOST_DEVICE C operator()(C x) const {
     return Exp(x);
   }
 };
 struct LogOp : FloatOnly {
   template <typename C>
-  C operator()(C x) const {
+  TENSORD_HOST_DEVICE C operator()(C x) const {
     return std::log(x);
   }
 };
 struct SqrtOp : FloatOnly {
   template <typename C>
-  C operator()(C x) const {
+  TENSORD_HOST_DEVICE C operator()(C x) const {
     return std::sqrt(x);
   }
 };
 struct Log1pOp : FloatOnly {
   template <typename C>
-  C operator()(C x) const {
+  TENSORD_HOST_DEVICE C operator()(C x) const {
     return std::log1p(x);
   }
 };
 struct Expm1Op : FloatOnly {
   template <typename C>
-  C operator()(C x) const {
+  TENSORD_HOST_DEVICE C operator()(C x) const {
     return std::expm1(x);
   }
 };
 struct RsqrtOp : FloatOnly {
   template <typename C>
-  C operator()(C x) const {
+  TENSORD_HOST_DEVICE C operator()(C x) const {
     return C{1} / std::sqrt(x);
   }
 };
 struct ReciprocalOp : FloatOnly {
   template <typename C>
-  C operator()(C x) const {
+  TENSORD_HOST_DEVICE C operator()(C x) const {
     return C{1} / x;
   }
 };
 struct SinOp : FloatOnly {
   template <typename C>
-  C operator()(C x) const {
+  TENSORD_HOST_DEVICE C operator()(C x) const {
     return std::sin(x);
   }
 };
 struct CosOp : FloatOnly {
   template <typename C>
-  C operator()(C x) const {
+  TENSORD_HOST_DEVICE C operator()(C x) const {
     return std::cos(x);
   }
 };
 struct TanhOp : FloatOnly {
   template <typename C>
-  C operator()(C x) const {
+  TENSORD_HOST_DEVICE C operator()(C x) const {
     return std::tanh(x);
   }
 };
 struct SigmoidOp : FloatOnly {
   template <typename C>
-  C operator()(C x) const {
+  TENSORD_HOST_DEVICE C operator()(C x) const {
     return C{1} / (C{1} + Exp(-x));
   }
 };
 // max(x, 0) that keeps NaN and -0, as torch.relu (a clamp_min(0)).
 struct ReluOp : NotBool {
   template <typename C>
-  C operator()(C x) const {
+  TENSORD_HOST_DEVICE C operator()(C x) const {
     return x < C{0} ? C{0} : x;
   }
 };
 // x * Phi(x), with Phi the standard normal CDF.
 struct GeluOp : FloatOnly {
   template <typename C>
-  C operator()(C x) const {
+  TENSORD_HOST_DEVICE C operator()(C x) const {
     return x * C{0.5} * (C{1} + std::erf(x * static_cast<C>(std::numbers::sqrt2 / 2)));
   }
 };
 // gelu(approximate="tanh").
 struct GeluTanhOp : FloatOnly {
   template <typename C>
-  C operator()(C x) const {
+  TENSORD_HOST_DEVICE C operator()(C x) const {
     const C beta = static_cast<C>(std::numbers::sqrt2 * std::numbers::inv_sqrtpi);
     const C kappa = static_cast<C>(0.044715);
     return C{0.5} * x * (C{1} + std::tanh(beta * (x + kappa * x * x * x)));
@@ -222,14 +246,14 @@ struct GeluTanhOp : FloatOnly {
 };
 struct SiluOp : FloatOnly {
   template <typename C>
-  C operator()(C x) const {
+  TENSORD_HOST_DEVICE C operator()(C x) const {
     return x / (C{1} + Exp(-x));
   }
 };
 // Rounding functions are the identity on integers.
 struct FloorOp : NotBool {
   template <typename C>
-  C operator()(C x) const {
+  TENSORD_HOST_DEVICE C operator()(C x) const {
     if constexpr (kIsInt<C>)
       return x;
     else
@@ -238,7 +262,7 @@ struct FloorOp : NotBool {
 };
 struct CeilOp : NotBool {
   template <typename C>
-  C operator()(C x) const {
+  TENSORD_HOST_DEVICE C operator()(C x) const {
     if constexpr (kIsInt<C>)
       return x;
     else
@@ -248,7 +272,7 @@ struct CeilOp : NotBool {
 // Half to even (the default floating-point environment), as torch.round.
 struct RoundOp : NotBool {
   template <typename C>
-  C operator()(C x) const {
+  TENSORD_HOST_DEVICE C operator()(C x) const {
     if constexpr (kIsInt<C>)
       return x;
     else
@@ -257,7 +281,7 @@ struct RoundOp : NotBool {
 };
 struct LogicalNotOp : AnyType {
   template <typename C>
-  C operator()(C x) const {
+  TENSORD_HOST_DEVICE C operator()(C x) const {
     return static_cast<C>(x == C{0});
   }
 };
@@ -266,7 +290,7 @@ struct LogicalNotOp : AnyType {
 // (the int result is cast back to bool).
 struct AddOp : AnyType {
   template <typename C>
-  auto operator()(C a, C b) const {
+  TENSORD_HOST_DEVICE auto operator()(C a, C b) const {
     if constexpr (kIsInt<C>)
       return WrapAdd(a, b);
     else if constexpr (kIsBool<C>)
@@ -277,7 +301,7 @@ struct AddOp : AnyType {
 };
 struct SubOp : NotBool {
   template <typename C>
-  C operator()(C a, C b) const {
+  TENSORD_HOST_DEVICE C operator()(C a, C b) const {
     if constexpr (kIsInt<C>)
       return WrapSub(a, b);
     else
@@ -286,7 +310,7 @@ struct SubOp : NotBool {
 };
 struct MulOp : AnyType {
   template <typename C>
-  auto operator()(C a, C b) const {
+  TENSORD_HOST_DEVICE auto operator()(C a, C b) const {
     if constexpr (kIsInt<C>)
       return WrapMul(a, b);
     else if constexpr (kIsBool<C>)
@@ -299,7 +323,7 @@ struct MulOp : AnyType {
 // already rejected zero divisors; MIN / -1 wraps).
 struct DivOp : AnyType {
   template <typename C>
-  C operator()(C a, C b) const {
+  TENSORD_HOST_DEVICE C operator()(C a, C b) const {
     if constexpr (kIsInt<C>)
       return b == -1 ? WrapSub(C{0}, a) : static_cast<C>(a / b);
     else if constexpr (kIsBool<C>)
@@ -310,7 +334,7 @@ struct DivOp : AnyType {
 };
 struct DivTruncOp : NotBool {
   template <typename C>
-  C operator()(C a, C b) const {
+  TENSORD_HOST_DEVICE C operator()(C a, C b) const {
     if constexpr (kIsInt<C>)
       return DivOp{}(a, b);
     else
@@ -322,7 +346,7 @@ struct DivTruncOp : NotBool {
 // divisor gives the IEEE quotient.
 struct DivFloorOp : NotBool {
   template <typename C>
-  C operator()(C a, C b) const {
+  TENSORD_HOST_DEVICE C operator()(C a, C b) const {
     if constexpr (kIsInt<C>) {
       if (b == -1) return WrapSub(C{0}, a);
       const C q = static_cast<C>(a / b), r = static_cast<C>(a % b);
@@ -343,7 +367,7 @@ struct DivFloorOp : NotBool {
 // torch.remainder.
 struct RemainderOp : NotBool {
   template <typename C>
-  C operator()(C a, C b) const {
+  TENSORD_HOST_DEVICE C operator()(C a, C b) const {
     if constexpr (kIsInt<C>) {
       if (b == -1) return C{0};  // MIN % -1 would trap
       C r = static_cast<C>(a % b);
@@ -360,7 +384,7 @@ struct RemainderOp : NotBool {
 // is 1 or -1, as PyTorch's powi.
 struct PowOp : NotBool {
   template <typename C>
-  C operator()(C a, C b) const {
+  TENSORD_HOST_DEVICE C operator()(C a, C b) const {
     if constexpr (kIsInt<C>) {
       if (b < 0) {
         if (a == 1) return C{1};
@@ -381,7 +405,7 @@ struct PowOp : NotBool {
 };
 struct Atan2Op : FloatOnly {
   template <typename C>
-  C operator()(C a, C b) const {
+  TENSORD_HOST_DEVICE C operator()(C a, C b) const {
     return std::atan2(a, b);
   }
 };
@@ -389,13 +413,13 @@ struct Atan2Op : FloatOnly {
 // while a NaN a stays NaN, as torch.clamp_min / clamp_max.
 struct ClampMinOp : NotBool {
   template <typename C>
-  C operator()(C a, C b) const {
+  TENSORD_HOST_DEVICE C operator()(C a, C b) const {
     return a < b ? b : a;
   }
 };
 struct ClampMaxOp : NotBool {
   template <typename C>
-  C operator()(C a, C b) const {
+  TENSORD_HOST_DEVICE C operator()(C a, C b) const {
     return b < a ? b : a;
   }
 };
@@ -403,7 +427,7 @@ struct ClampMaxOp : NotBool {
 // ties keep a (std::max / std::min), so maximum(-0., 0.) is -0. as in PyTorch.
 struct MaximumOp : AnyType {
   template <typename C>
-  C operator()(C a, C b) const {
+  TENSORD_HOST_DEVICE C operator()(C a, C b) const {
     if constexpr (kIsFloat<C>) {
       if (b != b) return b;
     }
@@ -412,7 +436,7 @@ struct MaximumOp : AnyType {
 };
 struct MinimumOp : AnyType {
   template <typename C>
-  C operator()(C a, C b) const {
+  TENSORD_HOST_DEVICE C operator()(C a, C b) const {
     if constexpr (kIsFloat<C>) {
       if (b != b) return b;
     }
@@ -420,30 +444,75 @@ struct MinimumOp : AnyType {
   }
 };
 // Logical ops treat nonzero (NaN included) as true and write bool.
+struct AndFn {
+  TENSORD_HOST_DEVICE bool operator()(bool a, bool b) const { return a && b; }
+};
+struct OrFn {
+  TENSORD_HOST_DEVICE bool operator()(bool a, bool b) const { return a || b; }
+};
+struct XorFn {
+  TENSORD_HOST_DEVICE bool operator()(bool a, bool b) const { return a != b; }
+};
 template <typename Fn>
 struct LogicalOp : AnyType {
   template <typename C>
-  bool operator()(C a, C b) const {
+  TENSORD_HOST_DEVICE bool operator()(C a, C b) const {
     return Fn{}(a != C{0}, b != C{0});
   }
 };
-using LogicalAndOp = LogicalOp<std::logical_and<>>;
-using LogicalOrOp = LogicalOp<std::logical_or<>>;
-using LogicalXorOp = LogicalOp<std::not_equal_to<>>;
+using LogicalAndOp = LogicalOp<AndFn>;
+using LogicalOrOp = LogicalOp<OrFn>;
+using LogicalXorOp = LogicalOp<XorFn>;
 // Comparisons write bool.
+struct EqFn {
+  template <typename C>
+  TENSORD_HOST_DEVICE bool operator()(C a, C b) const {
+    return a == b;
+  }
+};
+struct NeFn {
+  template <typename C>
+  TENSORD_HOST_DEVICE bool operator()(C a, C b) const {
+    return a != b;
+  }
+};
+struct LtFn {
+  template <typename C>
+  TENSORD_HOST_DEVICE bool operator()(C a, C b) const {
+    return a < b;
+  }
+};
+struct LeFn {
+  template <typename C>
+  TENSORD_HOST_DEVICE bool operator()(C a, C b) const {
+    return a <= b;
+  }
+};
+struct GtFn {
+  template <typename C>
+  TENSORD_HOST_DEVICE bool operator()(C a, C b) const {
+    return a > b;
+  }
+};
+struct GeFn {
+  template <typename C>
+  TENSORD_HOST_DEVICE bool operator()(C a, C b) const {
+    return a >= b;
+  }
+};
 template <typename Cmp>
 struct CompareOp : AnyType {
   template <typename C>
-  bool operator()(C a, C b) const {
+  TENSORD_HOST_DEVICE bool operator()(C a, C b) const {
     return Cmp{}(a, b);
   }
 };
-using EqOp = CompareOp<std::equal_to<>>;
-using NeOp = CompareOp<std::not_equal_to<>>;
-using LtOp = CompareOp<std::less<>>;
-using LeOp = CompareOp<std::less_equal<>>;
-using GtOp = CompareOp<std::greater<>>;
-using GeOp = CompareOp<std::greater_equal<>>;
+using EqOp = CompareOp<EqFn>;
+using NeOp = CompareOp<NeFn>;
+using LtOp = CompareOp<LtFn>;
+using LeOp = CompareOp<LeFn>;
+using GtOp = CompareOp<GtFn>;
+using GeOp = CompareOp<GeFn>;
 
 // Whether a binary op writes bool rather than its inputs' dtype.
 template <typename Op>
@@ -468,11 +537,11 @@ inline constexpr bool kIntZeroDivides<RemainderOp> = true;
 // Reductions over AccType<T>: an identity and an associative combine.
 struct SumReduce {
   template <typename A>
-  static A Identity() {
+  TENSORD_HOST_DEVICE static A Identity() {
     return A{0};
   }
   template <typename A>
-  A operator()(A acc, A x) const {
+  TENSORD_HOST_DEVICE A operator()(A acc, A x) const {
     if constexpr (kIsInt<A>)
       return WrapAdd(acc, x);
     else
@@ -481,11 +550,11 @@ struct SumReduce {
 };
 struct ProdReduce {
   template <typename A>
-  static A Identity() {
+  TENSORD_HOST_DEVICE static A Identity() {
     return A{1};
   }
   template <typename A>
-  A operator()(A acc, A x) const {
+  TENSORD_HOST_DEVICE A operator()(A acc, A x) const {
     if constexpr (kIsInt<A>)
       return WrapMul(acc, x);
     else
@@ -494,28 +563,28 @@ struct ProdReduce {
 };
 struct MaxReduce {
   template <typename A>
-  static A Identity() {
+  TENSORD_HOST_DEVICE static A Identity() {
     if constexpr (kIsFloat<A>)
-      return -std::numeric_limits<A>::infinity();
+      return -Infinity<A>();
     else
-      return std::numeric_limits<A>::lowest();
+      return IntMin<A>();
   }
   template <typename A>
-  A operator()(A acc, A x) const {
+  TENSORD_HOST_DEVICE A operator()(A acc, A x) const {
     const bool take = (x > acc) | (x != x);  // no short-circuit: stays branch-free
     return take ? x : acc;
   }
 };
 struct MinReduce {
   template <typename A>
-  static A Identity() {
+  TENSORD_HOST_DEVICE static A Identity() {
     if constexpr (kIsFloat<A>)
-      return std::numeric_limits<A>::infinity();
+      return Infinity<A>();
     else
-      return std::numeric_limits<A>::max();
+      return IntMax<A>();
   }
   template <typename A>
-  A operator()(A acc, A x) const {
+  TENSORD_HOST_DEVICE A operator()(A acc, A x) const {
     const bool take = (x < acc) | (x != x);  // no short-circuit: stays branch-free
     return take ? x : acc;
   }
