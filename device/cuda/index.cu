@@ -5,8 +5,10 @@
 // writes nothing and reports the CPU backend's message naming that value.
 // Scatter follows the CPU's sequential order: with kAssign, the last
 // source element (row-major) aimed at a destination wins, decided by an
-// atomicMax over source positions before anything is written; kAdd adds
-// with atomics (float16 and bfloat16 atomics exist on sm_90).
+// atomicMax over source positions before anything is written (in a table
+// over out's elements, or a hash table over the destinations when out is
+// much larger than src); kAdd adds with atomics (float16 and bfloat16
+// atomics exist on sm_90).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime_api.h>
@@ -114,6 +116,34 @@ __global__ void __launch_bounds__(kThreads)
 // ---------------------------------------------------------------------------
 // Scatter.
 
+// For each destination of a kAssign scatter, 1 + the row-major position of
+// the last source aimed at it. Dense: one entry per element of out (keys
+// null). Hashed: open addressing over the destinations used, keyed by
+// 1 + out's row-major position, for an out much larger than src.
+struct WinnerTable {
+  unsigned long long* keys = nullptr;
+  unsigned long long* values = nullptr;
+  uint64_t mask = 0;  // hashed: capacity - 1 (a power of 2)
+  int shift = 0;      // hashed: 64 - log2(capacity)
+};
+
+// The entry of `dest` (pass 1 claims it; pass 2, a later launch, finds it).
+template <bool kClaim>
+__device__ __forceinline__ unsigned long long* WinnerEntry(const WinnerTable& t, uint64_t dest) {
+  if (t.keys == nullptr) return t.values + dest;
+  const unsigned long long key = dest + 1;
+  uint64_t h = (dest * 0x9E3779B97F4A7C15ull) >> t.shift;
+  while (true) {
+    if constexpr (kClaim) {
+      const unsigned long long prev = atomicCAS(t.keys + h, 0ull, key);
+      if (prev == 0 || prev == key) return t.values + h;
+    } else {
+      if (t.keys[h] == key) return t.values + h;
+    }
+    h = (h + 1) & t.mask;
+  }
+}
+
 // Operands of both scatter passes, walked over src's shape: (out along dim,
 // index, src, out's row-major position along dim, src's row-major position).
 struct ScatterArgs {
@@ -123,19 +153,20 @@ struct ScatterArgs {
   int64_t size;           // out's size along dim
   int64_t step;           // out's stride along dim
   int64_t position_step;  // out's row-major stride along dim
+  int64_t out_base;       // out position of the piece's first element
   int64_t src_base;       // src position of the piece's first element
 };
 
 // Pass 1 of kAssign: for every destination, the last source (1-based
 // row-major position) aimed at it.
-__global__ void __launch_bounds__(kThreads)
-    ScatterWinnersKernel(ScatterArgs a, unsigned long long* winner) {
+__global__ void __launch_bounds__(kThreads) ScatterWinnersKernel(ScatterArgs a, WinnerTable table) {
   const uint32_t stride = gridDim.x * kThreads;
   for (uint32_t i = blockIdx.x * kThreads + threadIdx.x; i < a.n; i += stride) {
     const Offsets<5> off = a.calc.Get(i);
     int64_t k = a.index[off.v[1]];
     if (k < 0) k += a.size;
-    atomicMax(winner + off.v[3] + k * a.position_step,
+    const uint64_t dest = a.out_base + off.v[3] + k * a.position_step;
+    atomicMax(WinnerEntry<true>(table, dest),
               static_cast<unsigned long long>(a.src_base + off.v[4] + 1));
   }
 }
@@ -143,13 +174,14 @@ __global__ void __launch_bounds__(kThreads)
 // Pass 2 of kAssign: the winners write.
 template <typename B>
 __global__ void __launch_bounds__(kThreads)
-    ScatterAssignKernel(ScatterArgs a, const unsigned long long* winner, B* out, const B* src) {
+    ScatterAssignKernel(ScatterArgs a, WinnerTable table, B* out, const B* src) {
   const uint32_t stride = gridDim.x * kThreads;
   for (uint32_t i = blockIdx.x * kThreads + threadIdx.x; i < a.n; i += stride) {
     const Offsets<5> off = a.calc.Get(i);
     int64_t k = a.index[off.v[1]];
     if (k < 0) k += a.size;
-    if (winner[off.v[3] + k * a.position_step] ==
+    const uint64_t dest = a.out_base + off.v[3] + k * a.position_step;
+    if (*WinnerEntry<false>(table, dest) ==
         static_cast<unsigned long long>(a.src_base + off.v[4] + 1)) {
       out[off.v[0] + k * a.step] = src[off.v[2]];
     }
@@ -347,13 +379,27 @@ absl::Status ScatterKernel(const Launch& l, ScatterMode mode, int64_t dim, const
   a.size = size;
   a.step = StrideAt(out, dim);
   a.position_step = out.shape.empty() ? 0 : out_position_full[dim];
-  std::shared_ptr<void> winners;
+  WinnerTable table;
+  std::shared_ptr<void> keys, values;
   if (mode == ScatterMode::kAssign) {
-    const size_t bytes = sizeof(unsigned long long) * static_cast<size_t>(out.numel());
-    TD_ASSIGN_OR_RETURN(winners, Scratch(l, bytes));
-    TD_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(winners.get(), 0, bytes, l.stream));
+    const int64_t n = src.numel();
+    int64_t entries = out.numel();
+    if (entries > 4 * n) {  // hash the destinations: at most n of them
+      int log2 = 1;
+      while ((int64_t{1} << log2) < 2 * n) ++log2;
+      entries = int64_t{1} << log2;
+      table.mask = static_cast<uint64_t>(entries - 1);
+      table.shift = 64 - log2;
+      const size_t key_bytes = sizeof(unsigned long long) * static_cast<size_t>(entries);
+      TD_ASSIGN_OR_RETURN(keys, Scratch(l, key_bytes));
+      TD_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(keys.get(), 0, key_bytes, l.stream));
+      table.keys = static_cast<unsigned long long*>(keys.get());
+    }
+    const size_t value_bytes = sizeof(unsigned long long) * static_cast<size_t>(entries);
+    TD_ASSIGN_OR_RETURN(values, Scratch(l, value_bytes));
+    TD_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(values.get(), 0, value_bytes, l.stream));
+    table.values = static_cast<unsigned long long*>(values.get());
   }
-  auto* winner = static_cast<unsigned long long*>(winners.get());
   // kAssign: every piece's winners before any write.
   for (int pass = mode == ScatterMode::kAssign ? 0 : 1; pass < 2; ++pass) {
     TD_RETURN_IF_ERROR(
@@ -361,18 +407,18 @@ absl::Status ScatterKernel(const Launch& l, ScatterMode mode, int64_t dim, const
           a.n = static_cast<uint32_t>(Numel(piece.sizes));
           a.calc = OffsetCalc<5>(piece);
           a.index = static_cast<const int64_t*>(index.data) + off[1];
+          a.out_base = off[3];
           a.src_base = off[4];
           const unsigned blocks = GridFor(a.n, kThreads);
-          unsigned long long* piece_winner = winner == nullptr ? nullptr : winner + off[3];
           if (pass == 0) {
-            ScatterWinnersKernel<<<blocks, kThreads, 0, l.stream>>>(a, piece_winner);
+            ScatterWinnersKernel<<<blocks, kThreads, 0, l.stream>>>(a, table);
             return LaunchStatus("ScatterWinnersKernel");
           }
           if (mode == ScatterMode::kAssign) {
             return DispatchBits(ItemSize(out.dtype), [&]<typename B>() {
-              ScatterAssignKernel<B><<<blocks, kThreads, 0, l.stream>>>(
-                  a, piece_winner, static_cast<B*>(out.data) + off[0],
-                  static_cast<const B*>(src.data) + off[2]);
+              ScatterAssignKernel<B>
+                  <<<blocks, kThreads, 0, l.stream>>>(a, table, static_cast<B*>(out.data) + off[0],
+                                                      static_cast<const B*>(src.data) + off[2]);
               return LaunchStatus("ScatterAssignKernel");
             });
           }
