@@ -2,6 +2,7 @@
 #include <limits>
 
 #include "tests/autograd/grad_cases.h"
+#include "tests/autograd/nn_grad_cases.h"
 
 namespace tensord::autograd::testing {
 
@@ -169,6 +170,10 @@ const std::vector<GradCase>& GradCases() {
        .attrs = {{"other", 2.0}},
        .refuses = "derivative for aten::floor_divide is not implemented"},
   };
+  [[maybe_unused]] static const bool joined = [] {
+    for (GradCase& c : NnGradCases()) cases->push_back(std::move(c));
+    return true;
+  }();
   return *cases;
 }
 

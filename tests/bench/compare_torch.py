@@ -23,8 +23,34 @@ def autograd_loop(t):
     return run
 
 
+def lenet_step(t):
+    """The blitz's LeNet, batch 64: forward, cross_entropy, backward (as engine_bench)."""
+    F = t.nn.functional
+    shapes = [((6, 1, 5, 5), 0.2), ((6,), 0.1), ((16, 6, 5, 5), 0.08), ((16,), 0.1),
+              ((120, 256), 0.06), ((120,), 0.1), ((84, 120), 0.09), ((84,), 0.1),
+              ((10, 84), 0.1), ((10,), 0.1)]
+    p = [(t.randn(*s) * k).requires_grad_() for s, k in shapes]
+    x = t.rand(64, 1, 28, 28)
+    y = t.randint(0, 10, (64,))
+
+    def run():
+        h = x
+        for i in range(2):
+            h = F.max_pool2d(F.relu(F.conv2d(h, p[2 * i], p[2 * i + 1])), 2)
+        h = h.flatten(1)
+        for i in range(2, 5):
+            h = F.linear(h, p[2 * i], p[2 * i + 1])
+            if i < 4:
+                h = F.relu(h)
+        F.cross_entropy(h, y).backward()
+        for q in p:
+            q.grad = None
+    return run
+
+
 CASES = {
     "autograd_blitz_loop": autograd_loop,
+    "lenet_fwd_bwd_b64": lenet_step,
     # name: (setup(torch) -> callable)
     "tiny_add_5x3": lambda t: (lambda a, b: (lambda: t.add(a, b)))(t.rand(5, 3), t.rand(5, 3)),
     "add_16M": lambda t: (lambda a, b: (lambda: t.add(a, b)))(t.rand(16 << 20), t.rand(16 << 20)),
