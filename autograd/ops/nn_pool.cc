@@ -166,6 +166,27 @@ absl::StatusOr<std::pair<Tensor, Tensor>> MaxPool(const device::Context& ctx, co
   const Tensor windows = nn::Windows(padded, g.kernel, g.stride, g.dilation, g.out, true);
   const device::Strides& ws = windows.strides();
   const int64_t kh = g.kernel[0], kw = g.kernel[1], kk = kh * kw;
+  const device::Shape shape = OutShape(g);
+  if (!want_indices) {
+    // The values alone: an elementwise maximum over the kernel positions'
+    // strided views (NaN propagates, as the first-maximum rule picks NaN).
+    const std::vector<int64_t> out4 = {g.n, g.c, g.out[0], g.out[1]};
+    const device::Strides at_strides = {ws[0], ws[1], ws[2], ws[3]};
+    TD_ASSIGN_OR_RETURN(Tensor values, nn::EmptyLike(ctx, x, out4));
+    device::Backend& backend = values.backend();
+    for (int64_t i = 0; i < kh; ++i) {
+      for (int64_t j = 0; j < kw; ++j) {
+        const Tensor at =
+            windows.WithMeta(out4, at_strides, windows.offset() + i * ws[4] + j * ws[5]);
+        if (i == 0 && j == 0) {
+          TD_RETURN_IF_ERROR(backend.Copy(at, values));
+        } else {
+          TD_RETURN_IF_ERROR(backend.Binary(device::BinaryOp::kMaximum, values, at, values));
+        }
+      }
+    }
+    return std::make_pair(values.WithMeta(shape, device::ContiguousStrides(shape), 0), Tensor());
+  }
   const Tensor by_row =
       windows.WithMeta({g.n, g.c, kh, g.out[0], g.out[1], kw},
                        {ws[0], ws[1], ws[4], ws[2], ws[3], ws[5]}, windows.offset());
@@ -181,9 +202,7 @@ absl::StatusOr<std::pair<Tensor, Tensor>> MaxPool(const device::Context& ctx, co
   TD_ASSIGN_OR_RETURN(Tensor slot_h, ctx.Empty(reduced, DType::kInt64, x.device()));
   TD_RETURN_IF_ERROR(backend.ArgReduce(
       device::ReduceOp::kMax, row_values.WithMeta(rows, row_strides, 0), 2, values, slot_h));
-  const device::Shape shape = OutShape(g);
   const Tensor out_values = values.WithMeta(shape, device::ContiguousStrides(shape), 0);
-  if (!want_indices) return std::make_pair(out_values, Tensor());
   // The window slot i * kw + j of each maximum.
   TD_ASSIGN_OR_RETURN(Tensor slot_w, ctx.Empty(reduced, DType::kInt64, x.device()));
   TD_RETURN_IF_ERROR(backend.Gather(row_slot.WithMeta(rows, row_strides, 0), 2, slot_h, slot_w));
