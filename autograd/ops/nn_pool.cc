@@ -250,17 +250,65 @@ absl::StatusOr<std::vector<Tensor>> MaxPool2d(const OpCall& c) {
   return std::vector<Tensor>{r.first};
 }
 
+// The backward without saved indices: each window's gradient goes to its
+// first element equal to the saved maximum (or its first NaN), found with
+// elementwise passes over the kernel positions' strided views, in
+// row-major order.
+absl::StatusOr<std::vector<Tensor>> RouteToFirstMaxima(const GradCall& gc, const PoolGeometry& g) {
+  const Tensor& x = gc.inputs[0];
+  const std::vector<int64_t> out4 = {g.n, g.c, g.out[0], g.out[1]};
+  const device::Strides contiguous = device::ContiguousStrides(out4);
+  TD_ASSIGN_OR_RETURN(Tensor m, device::Contiguous(gc.ctx, gc.outputs[0]));
+  TD_ASSIGN_OR_RETURN(Tensor grad, device::Contiguous(gc.ctx, gc.grads[0]));
+  const Tensor m4 = m.WithMeta(out4, contiguous, m.offset());
+  const Tensor g4 = grad.WithMeta(out4, contiguous, grad.offset());
+  const Tensor x4 = Batched(x, g.batched);
+  const double lowest = -std::numeric_limits<double>::infinity();
+  TD_ASSIGN_OR_RETURN(Tensor padded,
+                      nn::Pad(gc.ctx, x4, g.padding, g.pad_after, device::Scalar(lowest)));
+  const Tensor windows = nn::Windows(padded, g.kernel, g.stride, g.dilation, g.out, true);
+  const device::Strides& ws = windows.strides();
+  const std::vector<int64_t> padded_shape = padded.shape();
+  TD_ASSIGN_OR_RETURN(Tensor dxp, gc.ctx.Empty(padded_shape, grad.dtype(), grad.device()));
+  device::Backend& backend = dxp.backend();
+  TD_RETURN_IF_ERROR(backend.Fill(dxp, device::Scalar(0)));
+  const device::Strides& ds = dxp.strides();
+  const device::Strides dx_at = {ds[0], ds[1], g.stride[0] * ds[2], g.stride[1] * ds[3]};
+  TD_ASSIGN_OR_RETURN(Tensor found, gc.ctx.Empty(out4, DType::kBool, x.device()));
+  TD_ASSIGN_OR_RETURN(Tensor hit, gc.ctx.Empty(out4, DType::kBool, x.device()));
+  TD_ASSIGN_OR_RETURN(Tensor nan, gc.ctx.Empty(out4, DType::kBool, x.device()));
+  TD_ASSIGN_OR_RETURN(Tensor take, gc.ctx.Empty(out4, DType::kBool, x.device()));
+  TD_ASSIGN_OR_RETURN(Tensor part, gc.ctx.Empty(out4, grad.dtype(), grad.device()));
+  TD_ASSIGN_OR_RETURN(Tensor zero,
+                      device::ScalarTensor(gc.ctx, device::Scalar(0), grad.dtype(), grad.device()));
+  TD_ASSIGN_OR_RETURN(Tensor zeros, zero.Expand(out4));
+  TD_RETURN_IF_ERROR(backend.Fill(found, device::Scalar(false)));
+  for (int64_t i = 0; i < g.kernel[0]; ++i) {
+    for (int64_t j = 0; j < g.kernel[1]; ++j) {
+      const Tensor xk = windows.WithMeta(out4, {ws[0], ws[1], ws[2], ws[3]},
+                                         windows.offset() + i * ws[4] + j * ws[5]);
+      TD_RETURN_IF_ERROR(backend.Binary(device::BinaryOp::kEq, xk, m4, hit));
+      TD_RETURN_IF_ERROR(backend.Binary(device::BinaryOp::kNe, xk, xk, nan));
+      TD_RETURN_IF_ERROR(backend.Binary(device::BinaryOp::kLogicalOr, hit, nan, hit));
+      // The first hit of each window: a hit where none was found before.
+      TD_RETURN_IF_ERROR(backend.Binary(device::BinaryOp::kGt, hit, found, take));
+      TD_RETURN_IF_ERROR(backend.Binary(device::BinaryOp::kLogicalOr, found, hit, found));
+      TD_RETURN_IF_ERROR(backend.Where(take, g4, zeros, part));
+      const Tensor dk = dxp.WithMeta(
+          out4, dx_at, dxp.offset() + i * g.dilation[0] * ds[2] + j * g.dilation[1] * ds[3]);
+      TD_RETURN_IF_ERROR(backend.Binary(device::BinaryOp::kAdd, dk, part, dk));
+    }
+  }
+  const int64_t offset = g.padding[0] * ds[2] + g.padding[1] * ds[3];
+  if (g.batched) return std::vector<Tensor>{dxp.WithMeta(x.shape(), ds, offset)};
+  return std::vector<Tensor>{dxp.WithMeta(x.shape(), {ds[1], ds[2], ds[3]}, offset)};
+}
+
 absl::StatusOr<std::vector<Tensor>> MaxPool2dBackward(const GradCall& gc) {
   const Tensor& x = gc.inputs[0];
   TD_ASSIGN_OR_RETURN(PoolGeometry g, Geometry(x, gc.attrs, "max_pool2d", true));
-  Tensor indices;
-  if (gc.outputs.size() > 1 && gc.outputs[1].defined()) {
-    indices = gc.outputs[1];
-  } else {
-    // Without return_indices the forward kept no indices: find them again.
-    TD_ASSIGN_OR_RETURN(auto r, MaxPool(gc.ctx, x, g, true));
-    indices = r.second;
-  }
+  if (gc.outputs.size() < 2 || !gc.outputs[1].defined()) return RouteToFirstMaxima(gc, g);
+  const Tensor& indices = gc.outputs[1];
   const int64_t l = g.out[0] * g.out[1];
   TD_ASSIGN_OR_RETURN(Tensor grad, device::Contiguous(gc.ctx, gc.grads[0]));
   TD_ASSIGN_OR_RETURN(Tensor index, device::Contiguous(gc.ctx, indices));
