@@ -76,7 +76,9 @@ class NnCases : public OpTest {
         t = Make(v, ins[i].shape);
       }
       Variable var{t, nullptr};
-      if (!ins[i].frozen && !e.grads.empty()) ASSERT_TRUE(SetRequiresGrad(var, true).ok());
+      if (!ins[i].frozen && !e.grads.empty()) {
+        ASSERT_TRUE(SetRequiresGrad(var, true).ok());
+      }
       vars.push_back(var);
     }
     absl::StatusOr<CallResult> r = Call(ctx_, op, vars, attrs, nullptr, true);
