@@ -389,35 +389,66 @@ struct ScanArgs {
   int64_t len;
   int64_t in_step, out_step;  // elements between neighbours along the dim
   OffsetCalc<2> head;         // line -> in, out offsets of its first element
+  // RowScanKernel over segments of a line (blockIdx.y): segment totals,
+  // [line][segment], then their exclusive prefixes (null: one segment).
+  int64_t segment_len;
+  ops::AccType<T>* totals;
+  bool totals_only;  // the first pass: fold each segment into totals
 };
 
-// One block per line, kThreads * 4 elements per pass: each thread scans
-// four neighbours, the block scans the threads' totals, and a carry links
-// the passes.
+// One block per line segment, kThreads * 4 elements per pass: each thread
+// scans four neighbours, the block scans the threads' totals, and a carry
+// links the passes. Long lines with few of them are cut into segments: a
+// first launch folds each segment into `totals`, ScanTotalsKernel turns
+// those into prefixes, and a second launch scans each segment from its
+// prefix.
 template <typename T, typename Op>
 __global__ void __launch_bounds__(kThreads) RowScanKernel(ScanArgs<T> a) {
   using A = ops::AccType<T>;
   constexpr int kPer = 4;
   const Op op;
+  const int64_t begin = blockIdx.y * a.segment_len;
+  const int64_t end = begin + a.segment_len < a.len ? begin + a.segment_len : a.len;
   for (uint32_t line = blockIdx.x; line < a.lines; line += gridDim.x) {
     const Offsets<2> head = a.head.Get(line);
-    A carry = Op::template Identity<A>();
-    for (int64_t k0 = 0; k0 < a.len; k0 += int64_t{kThreads} * kPer) {
+    const int64_t slot = static_cast<int64_t>(line) * gridDim.y + blockIdx.y;
+    A carry = a.totals != nullptr && !a.totals_only ? a.totals[slot] : Op::template Identity<A>();
+    for (int64_t k0 = begin; k0 < end; k0 += int64_t{kThreads} * kPer) {
       const int64_t k = k0 + int64_t{threadIdx.x} * kPer;
       A s[kPer];
       A run = Op::template Identity<A>();
 #pragma unroll
       for (int j = 0; j < kPer; ++j) {
-        if (k + j < a.len) run = op(run, ops::Cast<A>(a.in[head.v[0] + (k + j) * a.in_step]));
+        if (k + j < end) run = op(run, ops::Cast<A>(a.in[head.v[0] + (k + j) * a.in_step]));
         s[j] = run;
       }
       A total;
       const A prefix = op(carry, BlockExclusiveScan(run, op, Op::template Identity<A>(), &total));
+      if (!a.totals_only) {
 #pragma unroll
-      for (int j = 0; j < kPer; ++j) {
-        if (k + j < a.len) a.out[head.v[1] + (k + j) * a.out_step] = ops::Cast<T>(op(prefix, s[j]));
+        for (int j = 0; j < kPer; ++j) {
+          if (k + j < end) a.out[head.v[1] + (k + j) * a.out_step] = ops::Cast<T>(op(prefix, s[j]));
+        }
       }
       carry = op(carry, total);
+    }
+    if (a.totals_only && threadIdx.x == 0) a.totals[slot] = carry;
+  }
+}
+
+// Segment totals [line][segment] to exclusive prefixes, one thread a line.
+template <typename A, typename Op>
+__global__ void __launch_bounds__(kThreads)
+    ScanTotalsKernel(A* totals, uint32_t lines, uint32_t segments) {
+  const Op op;
+  const uint32_t step = gridDim.x * kThreads;
+  for (uint32_t line = blockIdx.x * kThreads + threadIdx.x; line < lines; line += step) {
+    A run = Op::template Identity<A>();
+    for (uint32_t s = 0; s < segments; ++s) {
+      const int64_t at = static_cast<int64_t>(line) * segments + s;
+      const A t = totals[at];
+      totals[at] = run;
+      run = op(run, t);
     }
   }
 }
@@ -441,6 +472,43 @@ __global__ void __launch_bounds__(kThreads) ColScanKernel(ScanArgs<T> a) {
 
 // ---------------------------------------------------------------------------
 // Host helpers.
+
+// Scans the lines of `a` (a.segment_len == a.len): RowScanKernel when
+// neighbours along the dim are closer in memory than neighbouring lines,
+// cutting long lines into segments when there are too few lines to fill the
+// GPU; ColScanKernel otherwise.
+template <typename T, typename Op>
+absl::Status RunScan(const Launch& l, ScanArgs<T> a, bool row) {
+  using A = ops::AccType<T>;
+  if (!row) {
+    ColScanKernel<T, Op><<<GridFor(a.lines, kThreads), kThreads, 0, l.stream>>>(a);
+    return LaunchStatus("ColScanKernel");
+  }
+  constexpr int64_t kMinSegment = int64_t{kThreads} * 4 * 8;  // 8 passes of a block
+  const int64_t target_blocks = int64_t{4} * MultiprocessorCount();
+  const int64_t segments =
+      std::clamp<int64_t>(std::min(CeilDiv(target_blocks, a.lines), a.len / kMinSegment), 1, 65535);
+  const unsigned blocks = GridFor(a.lines, 1);
+  if (segments == 1) {
+    RowScanKernel<T, Op><<<blocks, kThreads, 0, l.stream>>>(a);
+    return LaunchStatus("RowScanKernel");
+  }
+  a.segment_len = CeilDiv(a.len, segments);
+  const int64_t used = CeilDiv(a.len, a.segment_len);  // segments that hold elements
+  TD_ASSIGN_OR_RETURN(std::shared_ptr<void> totals,
+                      Scratch(l, sizeof(A) * static_cast<size_t>(used * a.lines)));
+  a.totals = static_cast<A*>(totals.get());
+  const dim3 grid(blocks, static_cast<unsigned>(used));
+  a.totals_only = true;
+  RowScanKernel<T, Op><<<grid, kThreads, 0, l.stream>>>(a);
+  TD_RETURN_IF_ERROR(LaunchStatus("RowScanKernel"));
+  ScanTotalsKernel<A, Op><<<GridFor(a.lines, kThreads), kThreads, 0, l.stream>>>(
+      a.totals, a.lines, static_cast<uint32_t>(used));
+  TD_RETURN_IF_ERROR(LaunchStatus("ScanTotalsKernel"));
+  a.totals_only = false;
+  RowScanKernel<T, Op><<<grid, kThreads, 0, l.stream>>>(a);
+  return LaunchStatus("RowScanKernel");
+}
 
 template <typename Op>
 absl::Status ReduceTyped(const Launch& l, const DeviceView& in, const DimLayout& kept,
@@ -561,31 +629,18 @@ absl::Status ScanKernel(const Launch& l, ReduceOp op, const DeviceView& in, int6
   const int64_t head_inner = head.ndim() > 0 ? head.strides[0].back() : INT64_MAX;
   return DispatchDType(in.dtype, [&]<typename T>() {
     return ForEachChunk(head, [&](const std::vector<int64_t>& off, const DimLayout& piece) {
-      ScanArgs<T> a;
+      ScanArgs<T> a{};
       a.in = static_cast<const T*>(in.data) + off[0];
       a.out = static_cast<T*>(out.data) + off[1];
       a.lines = static_cast<uint32_t>(Numel(piece.sizes));
       a.len = len;
+      a.segment_len = len;
       a.in_step = in_step;
       a.out_step = out_step;
       a.head = OffsetCalc<2>(piece);
       const bool row = len >= 64 && (a.lines == 1 || in_step < head_inner);
-      if (op == ReduceOp::kSum) {
-        if (row) {
-          RowScanKernel<T, ops::SumReduce><<<GridFor(a.lines, 1), kThreads, 0, l.stream>>>(a);
-        } else {
-          ColScanKernel<T, ops::SumReduce>
-              <<<GridFor(a.lines, kThreads), kThreads, 0, l.stream>>>(a);
-        }
-      } else {
-        if (row) {
-          RowScanKernel<T, ops::ProdReduce><<<GridFor(a.lines, 1), kThreads, 0, l.stream>>>(a);
-        } else {
-          ColScanKernel<T, ops::ProdReduce>
-              <<<GridFor(a.lines, kThreads), kThreads, 0, l.stream>>>(a);
-        }
-      }
-      return LaunchStatus("ScanKernel");
+      return op == ReduceOp::kSum ? RunScan<T, ops::SumReduce>(l, a, row)
+                                  : RunScan<T, ops::ProdReduce>(l, a, row);
     });
   });
 }
