@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
         running = running + loss.detach();
         ++running_n;
         ++batch;
-        const int64_t b = nn::KnownShape(x)->at(0);  // no wait for the daemon
+        const int64_t b = loader.last_batch_size();
         seen += b;
         window_seen += b;
         if (batch % log_every == 0 || batch == loader.num_batches()) {

@@ -100,6 +100,7 @@ bool DataLoader::Next(const client::Session& session, client::Tensor* images,
     ys[i] = data_.labels[s];
   }
   pos_ += b;
+  last_batch_size_ = b;
   *images = session.FromRaw(x_);
   *labels = session.FromRaw(y_);
   RememberShape(*images, x_.shape);

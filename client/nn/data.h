@@ -39,6 +39,8 @@ class DataLoader {
   // The next batch as (images [B, 1, 28, 28] float32, labels [B] int64)
   // uploaded into `session`; false at the end of the epoch.
   bool Next(const client::Session& session, client::Tensor* images, client::Tensor* labels);
+  // The number of samples in the batch Next gave last.
+  int64_t last_batch_size() const { return last_batch_size_; }
 
  private:
   const ImageDataset& data_;
@@ -47,6 +49,7 @@ class DataLoader {
   std::mt19937_64 rng_;
   std::vector<int64_t> order_;
   int64_t pos_ = 0;
+  int64_t last_batch_size_ = 0;
   client::RawTensor x_, y_;  // reused from batch to batch
 };
 

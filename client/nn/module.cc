@@ -109,6 +109,16 @@ NamedTensors Module::state_dict() const {
   return out;
 }
 
+void Module::zero_grad(bool set_to_none) {
+  for (Tensor& p : parameters()) {
+    if (set_to_none) {
+      p.set_grad(std::nullopt);
+    } else if (std::optional<Tensor> g = p.grad()) {
+      g->zero_();
+    }
+  }
+}
+
 void Module::train(bool mode) {
   training_ = mode;
   for (auto& [n, m] : children_) m->train(mode);

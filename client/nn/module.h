@@ -44,6 +44,10 @@ class Module {
     return children_;
   }
 
+  // module.zero_grad(): zeros each parameter's .grad in place (torch 1.13's
+  // default), or sets it to None with set_to_none.
+  void zero_grad(bool set_to_none = false);
+
   // module.train(mode) / module.eval(), for this module and its children.
   void train(bool mode = true);
   void eval() { train(false); }
