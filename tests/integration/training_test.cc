@@ -6,6 +6,7 @@
 // must fall as PyTorch's did with the same recipe.
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <cstdint>
@@ -17,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "client/idx.h"
 #include "client/nn/data.h"
 #include "client/nn/layers.h"
 #include "client/nn/optim.h"
@@ -300,6 +302,83 @@ TEST_F(TrainingTest, LeNetLossFallsAsInPyTorch) {
   constexpr double kTorchLoss = 0.6667, kMargin = 0.15;
   EXPECT_GT(first, 2.0);  // chance level is ln(10) = 2.30
   EXPECT_LT(last, kTorchLoss + kMargin) << "PyTorch reached " << kTorchLoss;
+}
+
+// IDX files: a hand-written one reads; missing, foreign, truncated and
+// corrupt-gzip files give errors that name the file and the sizes.
+TEST(IdxTest, ReadsAndRejectsBadFiles) {
+  const std::string dir = ::testing::TempDir() + "/idx_test_" + std::to_string(getpid());
+  std::filesystem::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& bytes) {
+    std::ofstream(dir + "/" + name, std::ios::binary) << bytes;
+    return dir + "/" + name;
+  };
+  const std::string header("\x00\x00\x08\x02\x00\x00\x00\x02\x00\x00\x00\x03", 12);
+  absl::StatusOr<client::IdxArray> ok = client::ReadIdx(write("ok", header + "abcdef"));
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->dims, (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(std::string(ok->data.begin(), ok->data.end()), "abcdef");
+
+  absl::Status st = client::ReadIdx(dir + "/missing").status();
+  EXPECT_EQ(st.code(), absl::StatusCode::kNotFound);
+  st = client::ReadIdx(write("short", header + "abc")).status();
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(st.message()),
+              HasSubstr("short: truncated: dims [2, 3] need 6 bytes of data, the file has 3"));
+  st = client::ReadIdx(write("magic", "PK\x03\x04rest")).status();
+  EXPECT_THAT(std::string(st.message()), HasSubstr("not an IDX file"));
+  st = client::ReadIdx(write("type", std::string("\x00\x00\x0d\x01\x00\x00\x00\x01", 8) + "abcd"))
+           .status();
+  EXPECT_THAT(std::string(st.message()), HasSubstr("IDX element type 0x0d is not supported"));
+  st = client::ReadIdx(write("trailing", header + "abcdefXYZ")).status();
+  EXPECT_THAT(std::string(st.message()), HasSubstr("trailing bytes"));
+
+  const std::string real = std::string(kFashionMnistDir) + "/t10k-labels-idx1-ubyte.gz";
+  if (std::filesystem::exists(real)) {
+    absl::StatusOr<client::IdxArray> labels = client::ReadIdx(real);
+    ASSERT_TRUE(labels.ok()) << labels.status();
+    EXPECT_EQ(labels->dims, (std::vector<int64_t>{10000}));
+    std::ifstream in(real, std::ios::binary);
+    std::string gz((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    st = client::ReadIdx(write("cut.gz", gz.substr(0, gz.size() / 2))).status();
+    EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
+    EXPECT_THAT(std::string(st.message()), HasSubstr("cut.gz: "));
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// The losses a blitz_nn run printed ("tensor(0.2371, grad_fn=<MseLossBackward0>)").
+std::vector<double> MseLosses(const std::string& out) {
+  std::vector<double> losses;
+  const std::string marker = ", grad_fn=<MseLossBackward0>)";
+  for (size_t at = out.find(marker); at != std::string::npos; at = out.find(marker, at + 1)) {
+    const size_t open = out.rfind("tensor(", at);
+    losses.push_back(std::stod(out.substr(open + 7, at - open - 7)));
+  }
+  return losses;
+}
+
+// The blitz's Neural Networks section, in C++ and with tensorctl: both run
+// and the loss after the update is lower than before it.
+TEST(BlitzNnTest, CppAndTensorctlRun) {
+  TensordDaemon daemon;
+  testing::ProcessResult cpp = testing::RunProcess({BLITZ_NN_BINARY, daemon.address()}, {},
+                                                   std::chrono::seconds(120));
+  ASSERT_EQ(cpp.exit_code, 0) << cpp.err;
+  EXPECT_THAT(cpp.out, HasSubstr("(fc1): Linear(in_features=400, out_features=120, bias=True)"));
+  EXPECT_THAT(cpp.out, HasSubstr("torch.Size([6, 1, 5, 5])"));
+  std::vector<double> losses = MseLosses(cpp.out);
+  ASSERT_EQ(losses.size(), 3u) << cpp.out;
+  EXPECT_LT(losses[2], losses[1]);
+
+  testing::ProcessResult sh = testing::RunProcess(
+      {"/bin/bash", BLITZ_NN_SCRIPT},
+      {{"TENSORCTL", testing::TensorctlBinary()}, {"TENSORD_ADDR", daemon.address()}},
+      std::chrono::seconds(240));
+  ASSERT_EQ(sh.exit_code, 0) << sh.err;
+  losses = MseLosses(sh.out);
+  ASSERT_EQ(losses.size(), 2u) << sh.out;
+  EXPECT_LT(losses[1], losses[0]);
 }
 
 }  // namespace
