@@ -277,6 +277,14 @@ std::vector<v1::OpSchema> Session::ListOps() const {
   return {resp.ops().begin(), resp.ops().end()};
 }
 
+std::vector<v1::DeviceInfo> Session::ListDevices() const {
+  state_->pipeline.Sync();  // count what the ops sent so far allocated
+  v1::ListDevicesRequest req;
+  req.set_session_id(state_->id);
+  v1::ListDevicesResponse resp = state_->Call(&v1::Tensord::Stub::ListDevices, req);
+  return {resp.devices().begin(), resp.devices().end()};
+}
+
 void Session::Release(const std::vector<v1::TensorRef>& refs) const {
   v1::Command cmd;
   for (const auto& r : refs) *cmd.mutable_release()->add_tensors() = r;

@@ -280,6 +280,9 @@ class Session {
   Tensor Named(const std::string& name) const;
   std::vector<v1::TensorMeta> ListTensors() const;
   std::vector<v1::OpSchema> ListOps() const;
+  // The daemon's devices (cpu, cuda:N) with their memory: total, in use and
+  // cached by the daemon, and held by this session (session_bytes).
+  std::vector<v1::DeviceInfo> ListDevices() const;
   // Waits until every op sent so far ran; throws the first error any of
   // them raised (ops return before they run: errors surface here, at
   // Fetch/item, or at any other call that waits for the daemon).

@@ -5,6 +5,7 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -20,6 +21,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -137,6 +139,40 @@ v1::TensorRef NameRef(const std::string& name) {
   v1::TensorRef r;
   r.set_name(name);
   return r;
+}
+
+// "79.19 GiB", "512 B".
+std::string Bytes(int64_t n) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  return u == 0 ? absl::StrCat(n, " B") : absl::StrFormat("%.2f %s", v, units[u]);
+}
+
+// `tensorctl devices`: one aligned row per device.
+void PrintDevices(const std::vector<v1::DeviceInfo>& devices) {
+  std::vector<std::vector<std::string>> rows = {
+      {"DEVICE", "NAME", "TOTAL", "USED", "CACHED", "DEFAULT"}};
+  for (const v1::DeviceInfo& d : devices) {
+    rows.push_back({d.name(), d.description(), Bytes(d.total_bytes()), Bytes(d.bytes_in_use()),
+                    Bytes(d.bytes_cached()), d.is_default() ? "*" : ""});
+  }
+  std::vector<size_t> width(rows[0].size(), 0);
+  for (const auto& r : rows) {
+    for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  }
+  for (const auto& r : rows) {
+    std::string line;
+    for (size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
+    }
+    std::cout << absl::StripTrailingAsciiWhitespace(line) << "\n";
+  }
 }
 
 void PrintSchema(const v1::OpSchema& op) {
@@ -406,6 +442,8 @@ int main(int argc, char** argv) {
   auto* seed_cmd = app.add_subcommand("seed", "torch.manual_seed(N) for this session");
   seed_cmd->add_option("seed", seed, "the seed")->required();
   auto* ops = app.add_subcommand("ops", "List the ops the daemon has");
+  auto* devices = app.add_subcommand(
+      "devices", "List the daemon's devices and their memory (* marks the default device)");
   std::string help_op;
   auto* help = app.add_subcommand("help", "Describe one op: inputs, attributes, defaults");
   help->add_option("op", help_op, "op name")->required();
@@ -564,6 +602,8 @@ int main(int argc, char** argv) {
       cli.Open().Release(refs);
     } else if (seed_cmd->parsed()) {
       cli.Open().manual_seed(static_cast<uint64_t>(seed));
+    } else if (devices->parsed()) {
+      PrintDevices(cli.Open().ListDevices());
     } else if (ops->parsed()) {
       for (const auto& o : cli.Open().ListOps()) {
         std::cout << o.name() << "(" << absl::StrJoin(o.inputs(), ", ") << ")\t" << o.doc() << "\n";

@@ -2,6 +2,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "device/queue.h"
 #include "device/status_macros.h"
 
 namespace tensord::server {
@@ -257,6 +258,7 @@ absl::StatusOr<v1::StreamResponse> CommandStream::Run(const v1::StreamRequest& r
                       service_->sessions().Get(principal_, session_id_));
   v1::StreamResponse resp;
   absl::MutexLock lock(&s->mu());
+  device::ScopedQueue queue(s->queue_id());
   for (const v1::Command& cmd : req.commands()) {
     const uint64_t seq = next_seq_++;
     v1::CommandReply reply;

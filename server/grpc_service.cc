@@ -31,8 +31,10 @@ grpc::ServerUnaryReactor* GrpcService::Run(grpc::CallbackServerContext* ctx, con
           reactor->Finish(grpc::Status::OK);
           return;
         }
+        // UNAVAILABLE: a device lost to a sticky fault.
         const bool server_fault = r.status().code() == absl::StatusCode::kInternal ||
-                                  r.status().code() == absl::StatusCode::kUnknown;
+                                  r.status().code() == absl::StatusCode::kUnknown ||
+                                  r.status().code() == absl::StatusCode::kUnavailable;
         Log(server_fault ? LogLevel::kError : LogLevel::kDebug,
             absl::StrCat(method, ": ", r.status().ToString()));
         reactor->Finish(ToGrpcStatus(r.status()));
@@ -56,6 +58,7 @@ TENSORD_UNARY(Release, service_->Release(principal, *req))
 TENSORD_UNARY(Describe, service_->Describe(principal, *req))
 TENSORD_UNARY(ListTensors, service_->ListTensors(principal, *req))
 TENSORD_UNARY(ListOps, service_->ListOps(*req))
+TENSORD_UNARY(ListDevices, service_->ListDevices(principal, *req))
 TENSORD_UNARY(Backward, service_->Backward(principal, *req))
 TENSORD_UNARY(Autograd, service_->Autograd(principal, *req))
 TENSORD_UNARY(SetGradMode, service_->SetGradMode(principal, *req))

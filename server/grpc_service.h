@@ -43,6 +43,9 @@ class GrpcService final : public v1::Tensord::CallbackService {
                                         v1::ListTensorsResponse* resp) override;
   grpc::ServerUnaryReactor* ListOps(grpc::CallbackServerContext* ctx, const v1::ListOpsRequest* req,
                                     v1::ListOpsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListDevices(grpc::CallbackServerContext* ctx,
+                                        const v1::ListDevicesRequest* req,
+                                        v1::ListDevicesResponse* resp) override;
   grpc::ServerUnaryReactor* Backward(grpc::CallbackServerContext* ctx,
                                      const v1::BackwardRequest* req,
                                      v1::BackwardResponse* resp) override;

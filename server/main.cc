@@ -17,7 +17,9 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "device/cpu/parallel.h"
+#include "device/cuda_module.h"
 #include "device/registry.h"
+#include "device/settings.h"
 #include "device/shm/shared_segment.h"
 #include "grpcpp/grpcpp.h"
 #include "server/grpc_service.h"
@@ -45,7 +47,7 @@ int main(int argc, char** argv) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{"tensord: a daemon that owns device memory and serves a tensor engine over gRPC"};
   std::string listen = "127.0.0.1:50051";
-  std::string device = "cpu";
+  std::string device = "auto";
   std::string log_level = "info";
   std::string port_file;
   int64_t max_tensor_bytes = int64_t{16} << 30;
@@ -55,8 +57,14 @@ int main(int argc, char** argv) {
   int threads = std::max(4u, std::thread::hardware_concurrency());
   app.add_option("--listen", listen, "address to listen on: HOST:PORT (port 0 picks a free one)")
       ->capture_default_str();
-  app.add_option("--device", device, "default device for new tensors: cpu or cuda:N")
+  app.add_option("--device", device,
+                 "default device for new tensors: auto (cuda:0 when a GPU is found, else cpu), "
+                 "cpu or cuda:N")
       ->capture_default_str();
+  bool allow_tf32 = false;
+  app.add_flag("--allow-tf32", allow_tf32,
+               "let float32 matmuls on CUDA use TF32 tensor cores (10-bit mantissa inputs, "
+               "float32 accumulation), as torch.backends.cuda.matmul.allow_tf32 = True");
   app.add_option("--log_level", log_level, "debug, info, warn or error")->capture_default_str();
   app.add_option("--port_file", port_file, "write the port actually bound to this file");
   app.add_option("--max_tensor_bytes", max_tensor_bytes,
@@ -92,6 +100,20 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (kernel_threads > 0) tensord::device::cpu::SetNumThreads(kernel_threads);
+  tensord::device::SetAllowTf32(allow_tf32);
+
+  // GPUs come from the CUDA module, opened here if this build has one; any
+  // reason it cannot serve (no module, no driver, no GPU) leaves the CPU.
+  const absl::StatusOr<int> gpus = tensord::device::LoadCudaModule();
+  if (gpus.ok()) {
+    Log(LogLevel::kInfo, absl::StrCat("CUDA: ", *gpus, " device(s)"));
+  } else {
+    Log(LogLevel::kInfo, absl::StrCat("CUDA: no devices: ", gpus.status().message()));
+  }
+  if (device == "auto") {
+    using tensord::device::Device;
+    device = tensord::device::FindBackend(Device{Device::Type::kCuda, 0}).ok() ? "cuda:0" : "cpu";
+  }
   absl::StatusOr<tensord::device::Device> dev = tensord::device::Device::Parse(device);
   if (dev.ok()) {
     if (absl::StatusOr<tensord::device::Backend*> b = tensord::device::FindBackend(*dev); !b.ok()) {
@@ -158,10 +180,11 @@ int main(int argc, char** argv) {
   if (!port_file.empty()) {
     std::ofstream(port_file) << port << "\n";
   }
-  Log(LogLevel::kInfo,
-      absl::StrCat("tensord listening on ", listen.substr(0, listen.rfind(':')), ":", port,
-                   ", default device ", dev->ToString(), ", ", tensord::device::cpu::NumThreads(),
-                   " kernel thread(s)", unix_socket.empty() ? "" : ", and on unix:", unix_socket));
+  Log(LogLevel::kInfo, absl::StrCat("tensord listening on ", listen.substr(0, listen.rfind(':')),
+                                    ":", port, ", default device ", dev->ToString(),
+                                    allow_tf32 ? " (TF32 matmuls allowed)" : "", ", ",
+                                    tensord::device::cpu::NumThreads(), " kernel thread(s)",
+                                    unix_socket.empty() ? "" : ", and on unix:", unix_socket));
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);

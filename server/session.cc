@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "autograd/graph.h"
+#include "device/queue.h"
 #include "server/proto_convert.h"
 
 namespace tensord::server {
@@ -14,7 +15,15 @@ Session::Session(std::string id, std::string name, std::string principal, absl::
       name_(std::move(name)),
       principal_(std::move(principal)),
       lease_(lease),
+      queue_id_(device::NewQueueId()),
       deadline_(absl::Now() + lease) {}
+
+Session::~Session() {
+  // Tensors first: their memory then goes back to the queue's pools, which
+  // the backends share out once the queue's work is done.
+  ReleaseAll();
+  device::ReleaseQueueEverywhere(queue_id_);
+}
 
 void Session::Renew(absl::Time now) {
   absl::MutexLock lock(&lease_mu_);

@@ -2,6 +2,8 @@
 // each under an opaque handle and optionally a name, plus the session's
 // random generator and lease. Handles mean nothing outside their session.
 // Callers serialize work on a session through Lock(), so its ops run in order.
+// Its device work runs on its own work queue (a CUDA stream per session), set
+// with device::ScopedQueue(queue_id()) around anything that touches tensors.
 #ifndef TENSORD_SERVER_SESSION_H_
 #define TENSORD_SERVER_SESSION_H_
 
@@ -45,11 +47,17 @@ inline constexpr int kClientRangeBits = 36;
 class Session {
  public:
   Session(std::string id, std::string name, std::string principal, absl::Duration lease);
+  // Frees the tensors, then lets every backend release the session's queue.
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   const std::string& id() const { return id_; }
   const std::string& name() const { return name_; }
   const std::string& principal() const { return principal_; }
   absl::Duration lease() const { return lease_; }
+  // The device work queue of this session: unique and nonzero.
+  uint64_t queue_id() const { return queue_id_; }
 
   // Lease bookkeeping; safe without the session lock.
   void Renew(absl::Time now);
@@ -94,6 +102,7 @@ class Session {
  private:
   const std::string id_, name_, principal_;
   const absl::Duration lease_;
+  const uint64_t queue_id_;
   mutable absl::Mutex lease_mu_;
   absl::Time deadline_ ABSL_GUARDED_BY(lease_mu_);
 

@@ -9,6 +9,8 @@
 #include "autograd/op_registry.h"
 #include "device/functional.h"
 #include "device/literal.h"
+#include "device/queue.h"
+#include "device/registry.h"
 #include "device/status_macros.h"
 #include "server/proto_convert.h"
 #include "server/tensor_transfer.h"
@@ -24,6 +26,7 @@ absl::StatusOr<Resp> TensorService::OnSession(
     absl::StatusOr<Resp> (TensorService::*locked)(Session&, const Req&)) {
   TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
   absl::MutexLock lock(&s->mu());
+  device::ScopedQueue queue(s->queue_id());
   return (this->*locked)(*s, req);
 }
 
@@ -191,12 +194,13 @@ absl::StatusOr<std::unique_ptr<TensorDownload>> TensorService::BeginDownload(
     const std::string& principal, const v1::FetchRequest& req) {
   TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
   absl::MutexLock lock(&s->mu());
+  device::ScopedQueue queue(s->queue_id());
   TD_ASSIGN_OR_RETURN(uint64_t h, s->Resolve(req.tensor()));
   TD_ASSIGN_OR_RETURN(TensorEntry * e, s->Find(h));
   v1::TensorMeta meta;
   s->FillMeta(h, *e, &meta);
   TD_ASSIGN_OR_RETURN(device::Tensor c, device::Contiguous(ContextFor(*s), e->tensor));
-  return std::make_unique<TensorDownload>(std::move(meta), std::move(c));
+  return std::make_unique<TensorDownload>(s, std::move(meta), std::move(c));
 }
 
 absl::StatusOr<std::unique_ptr<TensorUpload>> TensorService::BeginUpload(
@@ -211,6 +215,7 @@ absl::StatusOr<std::unique_ptr<TensorUpload>> TensorService::BeginUpload(
   device::Tensor t;
   {
     absl::MutexLock lock(&s->mu());
+    device::ScopedQueue queue(s->queue_id());
     TD_RETURN_IF_ERROR(s->CheckBindable(header.output()));
     TD_ASSIGN_OR_RETURN(t, ContextFor(*s).Empty(shape, dtype, dev));
   }
@@ -267,6 +272,29 @@ absl::StatusOr<int64_t> TensorService::SessionBytes(const std::string& principal
                                                     const std::string& session_id) {
   TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, session_id));
   return s->memory()->bytes();
+}
+
+absl::StatusOr<v1::ListDevicesResponse> TensorService::ListDevices(
+    const std::string& principal, const v1::ListDevicesRequest& req) {
+  std::shared_ptr<Session> s;
+  if (!req.session_id().empty()) {
+    TD_ASSIGN_OR_RETURN(s, sessions_.Get(principal, req.session_id()));
+  }
+  v1::ListDevicesResponse resp;
+  for (const device::Device d : device::ListDevices()) {
+    TD_ASSIGN_OR_RETURN(device::Backend * b, device::FindBackend(d));
+    const device::MemoryStats stats = b->memory_stats();
+    v1::DeviceInfo* info = resp.add_devices();
+    info->set_name(d.ToString());
+    info->set_kind(d.type == device::Device::Type::kCpu ? "cpu" : "cuda");
+    info->set_description(b->description());
+    info->set_total_bytes(b->total_bytes());
+    info->set_bytes_in_use(stats.bytes_in_use);
+    info->set_bytes_cached(stats.bytes_cached);
+    if (s != nullptr) info->set_session_bytes(s->memory()->bytes(d));
+    info->set_is_default(d == options_.default_device);
+  }
+  return resp;
 }
 
 absl::StatusOr<v1::ListOpsResponse> TensorService::ListOps(const v1::ListOpsRequest&) {

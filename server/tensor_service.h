@@ -37,6 +37,9 @@ class TensorService {
   absl::StatusOr<v1::ListTensorsResponse> ListTensors(const std::string& principal,
                                                       const v1::ListTensorsRequest& req);
   absl::StatusOr<v1::ListOpsResponse> ListOps(const v1::ListOpsRequest& req);
+  // Every device with its memory; with a session id, what that session holds.
+  absl::StatusOr<v1::ListDevicesResponse> ListDevices(const std::string& principal,
+                                                      const v1::ListDevicesRequest& req);
   // Bytes of device memory the session's tensors (data, gradients and saved
   // graph tensors) hold now.
   absl::StatusOr<int64_t> SessionBytes(const std::string& principal, const std::string& session_id);

@@ -10,6 +10,7 @@
 #include "autograd/variable.h"
 #include "device/backend.h"
 #include "device/functional.h"
+#include "device/queue.h"
 #include "device/registry.h"
 #include "device/shm/shared_segment.h"
 #include "device/status_macros.h"
@@ -46,6 +47,7 @@ absl::StatusOr<v1::CreateSharedResponse> TensorService::CreateShared(
   TD_ASSIGN_OR_RETURN(device::DType dtype, FromProto(req.dtype()));
   const std::vector<int64_t> shape(req.shape().begin(), req.shape().end());
   absl::MutexLock lock(&s->mu());
+  device::ScopedQueue queue(s->queue_id());
   TD_RETURN_IF_ERROR(s->CheckBindable(req.output()));
   const device::Context ctx = ContextFor(*s);
   TD_ASSIGN_OR_RETURN(size_t nbytes, ctx.CheckedBytes(shape, dtype));
@@ -73,6 +75,7 @@ absl::StatusOr<v1::StagingResponse> TensorService::Staging(const std::string& pr
                      options_.limits.max_tensor_bytes, " (this daemon's --max_tensor_bytes)"));
   }
   absl::MutexLock lock(&s->mu());
+  device::ScopedQueue queue(s->queue_id());
   TD_ASSIGN_OR_RETURN(shm::SharedSegment * seg,
                       s->Staging(req.client_key(), static_cast<size_t>(req.nbytes())));
   v1::StagingResponse resp;
@@ -91,6 +94,7 @@ absl::StatusOr<v1::CreateTensorResponse> TensorService::StagedUpload(
   }
   const std::vector<int64_t> shape(h.shape().begin(), h.shape().end());
   absl::MutexLock lock(&s->mu());
+  device::ScopedQueue queue(s->queue_id());
   TD_RETURN_IF_ERROR(s->CheckBindable(h.output()));
   const device::Context ctx = ContextFor(*s);
   TD_ASSIGN_OR_RETURN(size_t nbytes, ctx.CheckedBytes(shape, dtype));
@@ -113,6 +117,7 @@ absl::StatusOr<v1::StagedFetchResponse> TensorService::StagedFetch(
     const std::string& principal, const v1::StagedFetchRequest& req) {
   TD_ASSIGN_OR_RETURN(std::shared_ptr<Session> s, sessions_.Get(principal, req.session_id()));
   absl::MutexLock lock(&s->mu());
+  device::ScopedQueue queue(s->queue_id());
   TD_ASSIGN_OR_RETURN(uint64_t h, s->Resolve(req.tensor()));
   TD_ASSIGN_OR_RETURN(TensorEntry * e, s->Find(h));
   const device::Context ctx = ContextFor(*s);

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "autograd/variable.h"
 #include "device/backend.h"
+#include "device/queue.h"
 #include "device/status_macros.h"
 
 namespace tensord::server {
@@ -33,6 +34,7 @@ absl::Status TensorUpload::Append(std::string_view chunk) {
   if (n == 0) return absl::OkStatus();
   const device::Tensor part(tensor_.storage_ptr(), {n / item}, {1}, received_ / item,
                             tensor_.dtype());
+  device::ScopedQueue queue(session_->queue_id());
   TD_RETURN_IF_ERROR(part.backend().CopyFromHost(chunk.data(), part));
   received_ += n;
   return absl::OkStatus();
@@ -55,8 +57,10 @@ absl::StatusOr<v1::CreateTensorResponse> TensorUpload::Finish() {
   return resp;
 }
 
-TensorDownload::TensorDownload(v1::TensorMeta meta, device::Tensor contiguous)
-    : meta_(std::move(meta)),
+TensorDownload::TensorDownload(std::shared_ptr<Session> session, v1::TensorMeta meta,
+                               device::Tensor contiguous)
+    : session_(std::move(session)),
+      meta_(std::move(meta)),
       tensor_(std::move(contiguous)),
       version_(tensor_.storage().version()) {}
 
@@ -67,6 +71,7 @@ absl::Status TensorDownload::Next(size_t max_bytes, std::string* chunk) {
   if (n > 0) {
     const device::Tensor part(tensor_.storage_ptr(), {n / item}, {1},
                               tensor_.offset() + sent_ / item, tensor_.dtype());
+    device::ScopedQueue queue(session_->queue_id());
     TD_RETURN_IF_ERROR(part.backend().CopyToHost(part, chunk->data()));
   }
   sent_ += n;

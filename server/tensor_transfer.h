@@ -39,8 +39,9 @@ class TensorUpload {
 
 class TensorDownload {
  public:
-  // `contiguous` is the tensor to send (or a contiguous copy of it).
-  TensorDownload(v1::TensorMeta meta, device::Tensor contiguous);
+  // `contiguous` is the tensor to send (or a contiguous copy of it); it is
+  // read on the session's work queue.
+  TensorDownload(std::shared_ptr<Session> session, v1::TensorMeta meta, device::Tensor contiguous);
 
   const v1::TensorMeta& meta() const { return meta_; }
   bool done() const { return sent_ == total(); }
@@ -49,6 +50,7 @@ class TensorDownload {
   absl::Status Next(size_t max_bytes, std::string* chunk);
 
  private:
+  std::shared_ptr<Session> session_;
   v1::TensorMeta meta_;
   device::Tensor tensor_;
   uint64_t version_;
