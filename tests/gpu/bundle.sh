@@ -78,7 +78,7 @@ done < "$list"
 while read -r exe; do
   [[ -n $exe && -x $exe ]] || continue
   already=0
-  for t in "${tests[@]}"; do [[ $t == "$exe" ]] && already=1; done
+  for p in "${programs[@]}"; do [[ $p == "$exe" ]] && already=1; done
   if ((!already)); then
     say "also packing $exe (labelled gpu in ctest)"
     tests+=("$exe")
@@ -149,6 +149,9 @@ for m in "${modules[@]}"; do
   cp "$m" "$root/lib/$(basename "$m")"
   collect_libs "$m"
 done
+# The CUDA runtime (linked statically into the module) opens the driver's
+# libcuda.so.1 at run time: the host provides it too.
+((${#modules[@]})) && host_libs[libcuda.so.1]=1
 # What the host's CUDA libraries need besides each other, so that they bind
 # to the bundle's glibc and libgcc rather than the host's.
 for soname in "${!host_libs[@]}"; do
@@ -204,7 +207,7 @@ for t in "${tests[@]}"; do basename "$t"; done > "$root/tests.txt"
 # ---- pack ----
 mkdir -p "$out_dir"
 tmp_out=$out.tmp
-tar -C "$stage_root" -cf - tensord-gpu | xz -9e -T "${JOBS:-2}" > "$tmp_out"
+tar -C "$stage_root" -cf - tensord-gpu | xz -9 -T "${JOBS:-2}" > "$tmp_out"
 size=$(stat -c %s "$tmp_out")
 unpacked=$(du -sb "$root" | cut -f1)
 if ((size >= limit_bytes)); then
