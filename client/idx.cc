@@ -67,9 +67,8 @@ absl::StatusOr<IdxArray> ReadIdx(const std::string& path) {
   }
   if (magic[0] != 0 || magic[1] != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        path, ": not an IDX file (the magic starts with 0x",
-        absl::Hex(magic[0], absl::kZeroPad2), absl::Hex(magic[1], absl::kZeroPad2),
-        ", not 0x0000)"));
+        path, ": not an IDX file (the magic starts with 0x", absl::Hex(magic[0], absl::kZeroPad2),
+        absl::Hex(magic[1], absl::kZeroPad2), ", not 0x0000)"));
   }
   if (magic[2] != 0x08) {
     return absl::InvalidArgumentError(
@@ -101,17 +100,17 @@ absl::StatusOr<IdxArray> ReadIdx(const std::string& path) {
   n = ReadSome(f.get(), path, out.data.data(), out.data.size());
   if (!n.ok()) return n.status();
   if (*n < numel) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": truncated: dims [", absl::StrJoin(out.dims, ", "), "] need ", numel,
-        " bytes of data, the file has ", *n));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": truncated: dims [",
+                                                   absl::StrJoin(out.dims, ", "), "] need ", numel,
+                                                   " bytes of data, the file has ", *n));
   }
   uint8_t extra;
   n = ReadSome(f.get(), path, &extra, 1);
   if (!n.ok()) return n.status();
   if (*n != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": trailing bytes after the ", numel, " bytes that dims [",
-        absl::StrJoin(out.dims, ", "), "] need"));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": trailing bytes after the ", numel,
+                                                   " bytes that dims [",
+                                                   absl::StrJoin(out.dims, ", "), "] need"));
   }
   return out;
 }

@@ -70,8 +70,8 @@ absl::StatusOr<Options> ParseOptions(const std::string& kind, const v1::Optimize
       o.beta1 = v.floats().values(0);
       o.beta2 = v.floats().values(1);
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(kind, " has no option '", name,
-                                                     "': it takes ", absl::StrJoin(allowed, ", ")));
+      return absl::InvalidArgumentError(absl::StrCat(kind, " has no option '", name, "': it takes ",
+                                                     absl::StrJoin(allowed, ", ")));
     }
   }
   // torch.optim.SGD requires lr; Adam and AdamW default it to 1e-3.
@@ -79,7 +79,8 @@ absl::StatusOr<Options> ParseOptions(const std::string& kind, const v1::Optimize
     if (sgd) return absl::InvalidArgumentError("sgd needs option lr (the learning rate)");
     o.lr = 1e-3;
   }
-  if (!(o.lr >= 0)) return absl::InvalidArgumentError(absl::StrCat("Invalid learning rate: ", o.lr));
+  if (!(o.lr >= 0))
+    return absl::InvalidArgumentError(absl::StrCat("Invalid learning rate: ", o.lr));
   if (!(o.weight_decay >= 0)) {
     return absl::InvalidArgumentError(absl::StrCat("Invalid weight_decay value: ", o.weight_decay));
   }
@@ -91,7 +92,8 @@ absl::StatusOr<Options> ParseOptions(const std::string& kind, const v1::Optimize
       return absl::InvalidArgumentError("Nesterov momentum requires a momentum and zero dampening");
     }
   } else {
-    if (!(o.eps >= 0)) return absl::InvalidArgumentError(absl::StrCat("Invalid epsilon value: ", o.eps));
+    if (!(o.eps >= 0))
+      return absl::InvalidArgumentError(absl::StrCat("Invalid epsilon value: ", o.eps));
     if (!(o.beta1 >= 0 && o.beta1 < 1)) {
       return absl::InvalidArgumentError(
           absl::StrCat("Invalid beta parameter at index 0: ", o.beta1, " (must be in [0, 1))"));
@@ -113,8 +115,8 @@ absl::Status Into(const Context& ctx, BinaryOp op, const device::Operand& a,
 // a.add_(b, alpha=alpha) as torch computes it: a + alpha * b.
 absl::Status AddScaled(const Context& ctx, const Tensor& a, const Tensor& b, double alpha) {
   if (alpha == 1) return Into(ctx, BinaryOp::kAdd, a, b, a);
-  TD_ASSIGN_OR_RETURN(Tensor scaled, device::BinaryOpTensor(ctx, BinaryOp::kMul, b,
-                                                            device::Scalar(alpha)));
+  TD_ASSIGN_OR_RETURN(Tensor scaled,
+                      device::BinaryOpTensor(ctx, BinaryOp::kMul, b, device::Scalar(alpha)));
   return Into(ctx, BinaryOp::kAdd, a, scaled, a);
 }
 
@@ -220,7 +222,8 @@ class Adam : public Optimizer {
         second = &*s.max_exp_avg_sq;
       }
       // denom = (second.sqrt() / bias_correction2_sqrt).add_(eps)
-      TD_ASSIGN_OR_RETURN(Tensor denom, device::UnaryOpTensor(ctx, device::UnaryOp::kSqrt, *second));
+      TD_ASSIGN_OR_RETURN(Tensor denom,
+                          device::UnaryOpTensor(ctx, device::UnaryOp::kSqrt, *second));
       TD_RETURN_IF_ERROR(
           Into(ctx, BinaryOp::kDiv, denom, device::Scalar(bias_correction2_sqrt), denom));
       TD_RETURN_IF_ERROR(Into(ctx, BinaryOp::kAdd, denom, device::Scalar(o_.eps), denom));
@@ -255,14 +258,14 @@ absl::StatusOr<std::unique_ptr<Optimizer>> Optimizer::Create(
   for (size_t i = 0; i < params.size(); ++i) {
     const autograd::Variable& v = params[i];
     if (!v.requires_grad()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "optimizer parameter ", i, " does not require grad: an optimizer updates tensors made "
-          "with requires_grad=True (call requires_grad_() on it first)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("optimizer parameter ", i,
+                       " does not require grad: an optimizer updates tensors made "
+                       "with requires_grad=True (call requires_grad_() on it first)"));
     }
     if (!v.is_leaf()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "can't optimize a non-leaf Tensor (parameter ", i, " has grad_fn ", v.grad_fn_name(),
-          ")"));
+      return absl::InvalidArgumentError(absl::StrCat("can't optimize a non-leaf Tensor (parameter ",
+                                                     i, " has grad_fn ", v.grad_fn_name(), ")"));
     }
     if (!seen.insert(v.meta.get()).second) {
       return absl::InvalidArgumentError(
@@ -282,8 +285,8 @@ absl::Status Optimizer::ZeroGrad(const Context& ctx, bool set_to_none) {
       continue;
     }
     const Tensor& g = *v.meta->grad;
-    TD_ASSIGN_OR_RETURN(Tensor zero, device::ScalarTensor(ctx, device::Scalar(0.0), g.dtype(),
-                                                          g.device()));
+    TD_ASSIGN_OR_RETURN(Tensor zero,
+                        device::ScalarTensor(ctx, device::Scalar(0.0), g.dtype(), g.device()));
     TD_RETURN_IF_ERROR(device::CopyInto(ctx, zero, g));
   }
   return absl::OkStatus();

@@ -28,8 +28,8 @@ class Optimizer {
 
   // Checks the kind, the options (names and ranges, with torch.optim's
   // messages) and the parameters (floating-point leaves that require grad).
-  static absl::StatusOr<std::unique_ptr<Optimizer>> Create(
-      const v1::OptimizerCreate& spec, std::vector<autograd::Variable> params);
+  static absl::StatusOr<std::unique_ptr<Optimizer>> Create(const v1::OptimizerCreate& spec,
+                                                           std::vector<autograd::Variable> params);
 
   // optimizer.step(): parameters whose .grad is None are skipped.
   virtual absl::Status Step(const device::Context& ctx) = 0;

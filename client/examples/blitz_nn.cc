@@ -43,8 +43,8 @@ class Net : public nn::Module {
 
   std::string repr() const override {
     return "Net(\n  (conv1): " + conv1_->repr() + "\n  (conv2): " + conv2_->repr() +
-           "\n  (fc1): " + fc1_->repr() + "\n  (fc2): " + fc2_->repr() + "\n  (fc3): " +
-           fc3_->repr() + "\n)";
+           "\n  (fc1): " + fc1_->repr() + "\n  (fc2): " + fc2_->repr() +
+           "\n  (fc3): " + fc3_->repr() + "\n)";
   }
 
   std::shared_ptr<nn::Conv2d> conv1_, conv2_;

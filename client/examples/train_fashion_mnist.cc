@@ -116,9 +116,9 @@ int main(int argc, char** argv) {
           const auto now = std::chrono::steady_clock::now();
           const double rate =
               window_seen / std::chrono::duration<double>(now - window_start).count();
-          std::string line = absl::StrFormat("epoch %d/%d batch %d/%d loss %.4f %.0f samples/s",
-                                             epoch, epochs, batch, loader.num_batches(), mean,
-                                             rate);
+          std::string line =
+              absl::StrFormat("epoch %d/%d batch %d/%d loss %.4f %.0f samples/s", epoch, epochs,
+                              batch, loader.num_batches(), mean, rate);
           if (tty) {
             std::cerr << "\r" << line << "\033[K" << std::flush;
           } else {
@@ -134,8 +134,9 @@ int main(int argc, char** argv) {
       const double secs =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const double acc = Accuracy(s, *net, test);
-      std::cout << absl::StrFormat("epoch %d: test accuracy %.2f%% (%d samples in %.1f s, %.0f samples/s)\n",
-                                   epoch, 100 * acc, seen, secs, seen / secs)
+      std::cout << absl::StrFormat(
+                       "epoch %d: test accuracy %.2f%% (%d samples in %.1f s, %.0f samples/s)\n",
+                       epoch, 100 * acc, seen, secs, seen / secs)
                 << std::flush;
     }
     if (!save_path.empty()) net->save(save_path);

@@ -22,7 +22,8 @@ std::string Find(const std::string& dir, const std::string& base) {
 
 client::IdxArray Read(const std::string& path) {
   absl::StatusOr<client::IdxArray> a = client::ReadIdx(path);
-  if (!a.ok()) throw client::Error(static_cast<int>(a.status().code()), std::string(a.status().message()));
+  if (!a.ok())
+    throw client::Error(static_cast<int>(a.status().code()), std::string(a.status().message()));
   return *std::move(a);
 }
 
@@ -35,8 +36,8 @@ ImageDataset LoadFashionMnist(const std::string& dir, bool train, int64_t limit)
   client::IdxArray images = Read(images_path);
   client::IdxArray labels = Read(labels_path);
   if (images.dims.size() != 3) {
-    throw client::Error(3, absl::StrCat(images_path, ": expected 3 dims [N, H, W], got ",
-                                        images.dims.size()));
+    throw client::Error(
+        3, absl::StrCat(images_path, ": expected 3 dims [N, H, W], got ", images.dims.size()));
   }
   if (labels.dims.size() != 1 || labels.dims[0] != images.dims[0]) {
     throw client::Error(3, absl::StrCat(labels_path, ": expected ", images.dims[0],
@@ -56,8 +57,8 @@ ImageDataset LoadFashionMnist(const std::string& dir, bool train, int64_t limit)
   d.labels.resize(d.size);
   for (int64_t i = 0; i < d.size; ++i) {
     if (labels.data[i] > 9) {
-      throw client::Error(3, absl::StrCat(labels_path, ": label ", int{labels.data[i]}, " of sample ",
-                                          i, " is not a class 0..9"));
+      throw client::Error(3, absl::StrCat(labels_path, ": label ", int{labels.data[i]},
+                                          " of sample ", i, " is not a class 0..9"));
     }
     d.labels[i] = labels.data[i];
   }

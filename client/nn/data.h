@@ -18,10 +18,10 @@ namespace tensord::nn {
 inline constexpr char kFashionMnistDir[] = "/usr/share/datasets/fashion-mnist";
 
 struct ImageDataset {
-  int64_t size = 0;                   // number of images
-  std::vector<int64_t> image_shape;   // [1, 28, 28]
-  std::vector<float> images;          // size * prod(image_shape), normalised
-  std::vector<int64_t> labels;        // size
+  int64_t size = 0;                  // number of images
+  std::vector<int64_t> image_shape;  // [1, 28, 28]
+  std::vector<float> images;         // size * prod(image_shape), normalised
+  std::vector<int64_t> labels;       // size
 };
 
 // Reads {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] from `dir`; `limit`

@@ -12,8 +12,8 @@ namespace {
 constexpr int kInvalidArgument = 3;
 
 [[noreturn]] void Mismatch(const std::string& layer, const Shape& in, const std::string& want) {
-  throw client::Error(kInvalidArgument, absl::StrCat(layer, " got input of shape ",
-                                                     ShapeString(in), ": expected ", want));
+  throw client::Error(kInvalidArgument, absl::StrCat(layer, " got input of shape ", ShapeString(in),
+                                                     ": expected ", want));
 }
 
 // A tensor of `shape` drawn from U(-bound, bound), as PyTorch's
@@ -80,9 +80,9 @@ Conv2d::Conv2d(const Session& s, int64_t in_channels, int64_t out_channels, int6
     : in_(in_channels), out_(out_channels), k_(kernel_size), o_(o) {
   const int64_t fan_in = in_channels / o.groups * kernel_size * kernel_size;
   const double bound = fan_in > 0 ? 1.0 / std::sqrt(static_cast<double>(fan_in)) : 0;
-  register_parameter("weight",
-                     Uniform(s, {out_channels, in_channels / o.groups, kernel_size, kernel_size},
-                             bound));
+  register_parameter(
+      "weight",
+      Uniform(s, {out_channels, in_channels / o.groups, kernel_size, kernel_size}, bound));
   if (o.bias) register_parameter("bias", Uniform(s, {out_channels}, bound));
 }
 
@@ -97,7 +97,8 @@ Shape Conv2d::output_shape(const Shape& in) const {
   for (size_t d = c + 1; d < in.size(); ++d) {
     out[d] = WindowOut(in[d], k_, o_.stride, o_.padding, o_.dilation);
     if (out[d] < 1) {
-      Mismatch(name, in, absl::StrCat("H and W of at least ", o_.dilation * (k_ - 1) + 1 - 2 * o_.padding));
+      Mismatch(name, in,
+               absl::StrCat("H and W of at least ", o_.dilation * (k_ - 1) + 1 - 2 * o_.padding));
     }
   }
   return out;
@@ -116,8 +117,8 @@ Tensor Conv2d::forward(const Tensor& x) {
 }
 
 std::string Conv2d::repr() const {
-  std::string r = absl::StrFormat("Conv2d(%d, %d, kernel_size=(%d, %d), stride=(%d, %d)", in_,
-                                  out_, k_, k_, o_.stride, o_.stride);
+  std::string r = absl::StrFormat("Conv2d(%d, %d, kernel_size=(%d, %d), stride=(%d, %d)", in_, out_,
+                                  k_, k_, o_.stride, o_.stride);
   if (o_.padding != 0) absl::StrAppendFormat(&r, ", padding=(%d, %d)", o_.padding, o_.padding);
   if (o_.dilation != 1) absl::StrAppendFormat(&r, ", dilation=(%d, %d)", o_.dilation, o_.dilation);
   if (o_.groups != 1) absl::StrAppendFormat(&r, ", groups=%d", o_.groups);

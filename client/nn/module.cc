@@ -10,8 +10,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "client/safetensors.h"
 #include "client/session_state.h"
 
@@ -82,7 +82,8 @@ void Module::Collect(const std::string& prefix, bool params, bool buffers,
   if (buffers) {
     for (const auto& [n, t] : buffers_) out->emplace_back(prefix + n, t);
   }
-  for (const auto& [n, m] : children_) m->Collect(absl::StrCat(prefix, n, "."), params, buffers, out);
+  for (const auto& [n, m] : children_)
+    m->Collect(absl::StrCat(prefix, n, "."), params, buffers, out);
 }
 
 NamedTensors Module::named_parameters() const {
@@ -150,8 +151,8 @@ void Module::save(const std::string& path) const {
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     const int err = errno;
     std::remove(tmp.c_str());
-    throw client::Error(13, absl::StrCat("saving the state dict: cannot rename ", tmp, " to ",
-                                         path, ": ", std::strerror(err)));
+    throw client::Error(13, absl::StrCat("saving the state dict: cannot rename ", tmp, " to ", path,
+                                         ": ", std::strerror(err)));
   }
 }
 
@@ -175,11 +176,11 @@ void Module::load(const std::string& path) {
     }
     const Shape shape(t.size().dims);
     if (it->second->shape != shape || it->second->dtype != t.dtype()) {
-      throw client::Error(kInvalidArgument,
-                          absl::StrCat("loading a state dict from ", path, ": key '", name,
-                                       "' is ", it->second->dtype, " ",
-                                       DimsString(it->second->shape), " in the file but ",
-                                       t.dtype(), " ", DimsString(shape), " in the model"));
+      throw client::Error(
+          kInvalidArgument,
+          absl::StrCat("loading a state dict from ", path, ": key '", name, "' is ",
+                       it->second->dtype, " ", DimsString(it->second->shape), " in the file but ",
+                       t.dtype(), " ", DimsString(shape), " in the model"));
     }
   }
   for (const auto& [name, raw] : file->tensors) {

@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
   constexpr int kBatch = 64;
   std::mt19937 rng(0);
   std::normal_distribution<float> normal;
-  RawTensor x{.shape = {kBatch, 1, 28, 28}, .dtype = "float32"}, y{.shape = {kBatch}, .dtype = "int64"};
+  RawTensor x{.shape = {kBatch, 1, 28, 28}, .dtype = "float32"},
+      y{.shape = {kBatch}, .dtype = "int64"};
   x.data.resize(kBatch * 28 * 28 * sizeof(float));
   y.data.resize(kBatch * sizeof(int64_t));
   float* xs = reinterpret_cast<float*>(x.data.data());
@@ -62,7 +63,8 @@ int main(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < steps; ++i) step();
   s.Sync();
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("{\"ms_per_step\": %.4f, \"samples_per_s\": %.1f, \"steps\": %d}\n",
               1e3 * secs / steps, steps * kBatch / secs, steps);
   return 0;

@@ -8,8 +8,8 @@
 
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -71,16 +71,21 @@ const std::map<std::string, std::vector<float>> kTorchValues = {
      {-0.440749645f, 0.88149929f, -0.196625173f, -0.0745629296f, 0.385186374f, -1.40774751f}},
     {"sgd_nesterov",
      {-0.262623578f, 0.525247157f, -0.0386484526f, 0.0733391121f, 0.410093307f, -1.12145865f}},
-    {"adam", {0.070020251f, -0.170009702f, 0.270021826f, 0.370022714f, 0.470105171f, -0.629986286f}},
+    {"adam",
+     {0.070020251f, -0.170009702f, 0.270021826f, 0.370022714f, 0.470105171f, -0.629986286f}},
     {"adam_amsgrad",
      {0.070017457f, -0.170008346f, 0.270019203f, 0.370020211f, 0.470115572f, -0.62998873f}},
-    {"adamw", {0.0697479323f, -0.169439107f, 0.269150734f, 0.368852288f, 0.46865508f, -0.628161311f}},
+    {"adamw",
+     {0.0697479323f, -0.169439107f, 0.269150734f, 0.368852288f, 0.46865508f, -0.628161311f}},
 };
 
 TEST_F(TrainingTest, OptimizersMatchTorch) {
   using Make = std::function<std::unique_ptr<Optimizer>(const Tensor&)>;
   const std::map<std::string, Make> makers = {
-      {"sgd", [](const Tensor& p) { return std::make_unique<SGD>(std::vector{p}, SGDOptions{.lr = 0.1}); }},
+      {"sgd",
+       [](const Tensor& p) {
+         return std::make_unique<SGD>(std::vector{p}, SGDOptions{.lr = 0.1});
+       }},
       {"sgd_momentum",
        [](const Tensor& p) {
          return std::make_unique<SGD>(
@@ -152,7 +157,11 @@ TEST_F(TrainingTest, OptimizerErrorsLeaveTheSessionIntact) {
               HasSubstr("optimizer parameter 0 does not require grad"));
   Tensor leaf = session_.tensor("[1.0, 2.0]", {.requires_grad = true});
   Tensor non_leaf = leaf * 2;
-  EXPECT_THAT(ExpectError([&] { SGD({leaf, non_leaf}, {.lr = 0.1}); }, kInvalidArgument),
+  EXPECT_THAT(ExpectError(
+                  [&] {
+                    SGD({leaf, non_leaf}, {.lr = 0.1});
+                  },
+                  kInvalidArgument),
               HasSubstr("can't optimize a non-leaf Tensor (parameter 1 has grad_fn MulBackward0)"));
   EXPECT_THAT(ExpectError([&] { SGD({leaf}, {.lr = -0.1}); }, kInvalidArgument),
               HasSubstr("Invalid learning rate: -0.1"));
@@ -162,12 +171,18 @@ TEST_F(TrainingTest, OptimizerErrorsLeaveTheSessionIntact) {
               HasSubstr("Invalid beta parameter at index 0: 1"));
   EXPECT_THAT(ExpectError([&] { Adam({leaf}, {.beta2 = -0.5}); }, kInvalidArgument),
               HasSubstr("Invalid beta parameter at index 1: -0.5"));
-  EXPECT_THAT(ExpectError([&] { Optimizer("rmsprop", {leaf}, {{"lr", 0.1}}); }, kInvalidArgument),
-              HasSubstr("unknown optimizer 'rmsprop'"));
-  EXPECT_THAT(
-      ExpectError([&] { Optimizer("sgd", {leaf}, {{"lr", 0.1}, {"betas", 0.5}}); },
+  EXPECT_THAT(ExpectError(
+                  [&] {
+                    Optimizer("rmsprop", {leaf}, {{"lr", 0.1}});
+                  },
                   kInvalidArgument),
-      HasSubstr("sgd has no option 'betas'"));
+              HasSubstr("unknown optimizer 'rmsprop'"));
+  EXPECT_THAT(ExpectError(
+                  [&] {
+                    Optimizer("sgd", {leaf}, {{"lr", 0.1}, {"betas", 0.5}});
+                  },
+                  kInvalidArgument),
+              HasSubstr("sgd has no option 'betas'"));
   // Still usable.
   EXPECT_EQ((leaf + 1).sum().item(), 5.0);
   SGD ok({leaf}, {.lr = 1});
@@ -229,8 +244,9 @@ TEST_F(StateDictTest, MismatchedAndCorruptFiles) {
   auto a = Net(3), wider = Net(5);
   const std::vector<float> before = Values(a->parameters()[0]);
   wider->save(Path("wider.safetensors"));
-  EXPECT_THAT(ExpectError([&] { a->load(Path("wider.safetensors")); }, kInvalidArgument),
-              HasSubstr("key '0.weight' is float32 [5, 4] in the file but float32 [3, 4] in the model"));
+  EXPECT_THAT(
+      ExpectError([&] { a->load(Path("wider.safetensors")); }, kInvalidArgument),
+      HasSubstr("key '0.weight' is float32 [5, 4] in the file but float32 [3, 4] in the model"));
 
   Linear single(session_, 4, 3);
   single.save(Path("single.safetensors"));
@@ -362,8 +378,8 @@ std::vector<double> MseLosses(const std::string& out) {
 // and the loss after the update is lower than before it.
 TEST(BlitzNnTest, CppAndTensorctlRun) {
   TensordDaemon daemon;
-  testing::ProcessResult cpp = testing::RunProcess({BLITZ_NN_BINARY, daemon.address()}, {},
-                                                   std::chrono::seconds(120));
+  testing::ProcessResult cpp =
+      testing::RunProcess({BLITZ_NN_BINARY, daemon.address()}, {}, std::chrono::seconds(120));
   ASSERT_EQ(cpp.exit_code, 0) << cpp.err;
   EXPECT_THAT(cpp.out, HasSubstr("(fc1): Linear(in_features=400, out_features=120, bias=True)"));
   EXPECT_THAT(cpp.out, HasSubstr("torch.Size([6, 1, 5, 5])"));
