@@ -167,6 +167,8 @@ std::vector<ConsistencyCase> OwnCases() {
              0, 999),
       Permutation(Create("randperm", {{"n", int64_t{1000}}})),
       Permutation(Create("randperm", {{"n", int64_t{70000}}, {"dtype", DType::kInt32}})),
+      // Dropout in training: zeros or x / (1 - p), the mask drawn on each device.
+      Random(Values("dropout", {{64, 64}}, {{"p", 0.5}}), -2, 2),
       Random(Values("bernoulli", {{64, 64}}, {{"p", 0.3}}), 0, 1),
       Random(ConsistencyCase{.op = "bernoulli",
                              .shapes = {{4096}},
