@@ -59,20 +59,33 @@ mkdir -p "$logs"
 section() { printf '\n==== %s ====\n' "$*"; }
 
 # ---- unpack ----
-if [[ -d $bundle ]]; then
-  root=$(cd "$bundle" && pwd)
-  [[ -d $root/tensord-gpu ]] && root=$root/tensord-gpu
-elif [[ -f $bundle ]]; then
-  if ! tar -C "$work" -xJf "$bundle" 2> "$work/tar.err"; then
+unpack() {  # into $1
+  if ! tar -C "$1" -xJf "$bundle" 2> "$work/tar.err"; then
     # No xz on this host: Python's tarfile reads it.
     python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' \
-      "$bundle" "$work" || {
+      "$bundle" "$1" || {
       cat "$work/tar.err" >&2
       echo "run.sh: cannot unpack $bundle" >&2
       exit 2
     }
   fi
+}
+if [[ -d $bundle ]]; then
+  root=$(cd "$bundle" && pwd)
+  [[ -d $root/tensord-gpu ]] && root=$root/tensord-gpu
+elif [[ -f $bundle ]]; then
+  root_base=
+  unpack "$work"
   root=$work/tensord-gpu
+  if ! "$root/lib/ld-linux-x86-64.so.2" --version > /dev/null 2>&1; then
+    # $TMPDIR may be mounted noexec: unpack beside the bundle instead.
+    rm -rf "$root"
+    root_base=$(mktemp -d "$(dirname "$bundle")/unpacked.XXXXXX") || exit 2
+    unpack "$root_base"
+    root=$root_base/tensord-gpu
+  fi
+  # The unpacked bundle goes at exit; the logs stay.
+  trap 'rm -rf "$root" ${root_base:+"$root_base"}; [[ $logs == "$work"/* ]] || rm -rf "$work"' EXIT
 else
   echo "run.sh: no bundle at $bundle: run tests/gpu/bundle.sh first" >&2
   exit 2
@@ -94,9 +107,11 @@ if command -v nvidia-smi > /dev/null 2>&1; then
 else
   echo "nvidia-smi: not found"
 fi
-libpath=$(root=$root sh -c '. "$root/lib/env.sh"; printf %s "$TENSORD_BUNDLE_LIBRARY_PATH"' 2>&1)
-echo "library path: $libpath"
-export TENSORD_BUNDLE_LIBRARY_PATH=${libpath##*$'\n'}
+# This bundle's paths, whatever an earlier run left in the environment.
+unset TENSORD_BUNDLE_LIBRARY_PATH TENSORD_CUDA_MODULE TENSORD_BINARY TENSORCTL_BINARY
+TENSORD_BUNDLE_LIBRARY_PATH=$(root=$root sh -c '. "$root/lib/env.sh"; printf %s "$TENSORD_BUNDLE_LIBRARY_PATH"')
+export TENSORD_BUNDLE_LIBRARY_PATH
+echo "library path: $TENSORD_BUNDLE_LIBRARY_PATH"
 if ! "$root/bin/tensord" --help > "$logs/tensord-help.log" 2>&1; then
   echo "run.sh: the bundled tensord does not start:" >&2
   head -n 20 "$logs/tensord-help.log" >&2
