@@ -443,15 +443,26 @@ struct MinimumOp : AnyType {
     return b < a ? b : a;
   }
 };
-// Logical ops treat nonzero (NaN included) as true and write bool.
+// Logical ops treat nonzero (NaN included) as true and write bool. The
+// combining functors are std::logical_and<> and friends, usable in device
+// code (same forwarding signature, so the CPU loops compile as before).
 struct AndFn {
-  TENSORD_HOST_DEVICE bool operator()(bool a, bool b) const { return a && b; }
+  template <typename X, typename Y>
+  TENSORD_HOST_DEVICE constexpr bool operator()(X&& x, Y&& y) const {
+    return static_cast<X&&>(x) && static_cast<Y&&>(y);
+  }
 };
 struct OrFn {
-  TENSORD_HOST_DEVICE bool operator()(bool a, bool b) const { return a || b; }
+  template <typename X, typename Y>
+  TENSORD_HOST_DEVICE constexpr bool operator()(X&& x, Y&& y) const {
+    return static_cast<X&&>(x) || static_cast<Y&&>(y);
+  }
 };
 struct XorFn {
-  TENSORD_HOST_DEVICE bool operator()(bool a, bool b) const { return a != b; }
+  template <typename X, typename Y>
+  TENSORD_HOST_DEVICE constexpr bool operator()(X&& x, Y&& y) const {
+    return static_cast<X&&>(x) != static_cast<Y&&>(y);
+  }
 };
 template <typename Fn>
 struct LogicalOp : AnyType {
