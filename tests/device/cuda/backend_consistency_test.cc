@@ -494,6 +494,10 @@ class Consistency {
     }
     for (size_t i = 0; i < a.inputs.size(); ++i) {
       if (!a.inputs[i].requires_grad()) continue;
+      if (!b.inputs[i].requires_grad()) {
+        Fail(absl::StrCat("input ", i, " requires grad on the CPU but not on cuda:0"));
+        continue;
+      }
       const std::optional<Tensor>& ga = a.inputs[i].meta->grad;
       const std::optional<Tensor>& gb = b.inputs[i].meta->grad;
       if (ga.has_value() != gb.has_value()) {
