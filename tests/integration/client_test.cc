@@ -29,6 +29,7 @@
 #include "gtest/gtest.h"
 #include "tensord/v1/tensord.grpc.pb.h"
 #include "tests/integration/daemon_fixture.h"
+#include "tests/integration/expect_error.h"
 
 namespace tensord::client {
 namespace {
@@ -65,17 +66,7 @@ bool HasHandle(const Session& s, uint64_t handle) {
   return false;
 }
 
-// Runs `fn`, which must throw Error with `code`; returns the message.
-std::string ExpectError(const std::function<void()>& fn, int code) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.code_name() << ": " << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an error with code " << code << ", but the call succeeded";
-  return "";
-}
+using tensord::testing::ExpectError;
 
 // A valid op on `s` whose result is checked: the session still works.
 void ExpectSessionWorks(const Session& s) {

@@ -20,6 +20,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/daemon_fixture.h"
+#include "tests/integration/expect_error.h"
 
 namespace tensord::client {
 namespace {
@@ -34,17 +35,7 @@ constexpr int kInvalidArgument = 3;
 constexpr int kNotFound = 5;
 constexpr int kFailedPrecondition = 9;
 
-// Runs `fn`, which must throw Error with `code`; returns the message.
-std::string ExpectError(const std::function<void()>& fn, int code) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.code_name() << ": " << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an error with code " << code << ", but the call succeeded";
-  return "";
-}
+using tensord::testing::ExpectError;
 
 RawTensor Raw(std::vector<int64_t> shape, std::string dtype, std::string data) {
   return RawTensor{.shape = std::move(shape), .dtype = std::move(dtype), .data = std::move(data)};

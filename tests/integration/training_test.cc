@@ -26,6 +26,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/daemon_fixture.h"
+#include "tests/integration/expect_error.h"
 
 namespace tensord::nn {
 namespace {
@@ -38,16 +39,7 @@ using ::testing::HasSubstr;
 
 constexpr int kInvalidArgument = 3;
 
-std::string ExpectError(const std::function<void()>& fn, int code) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.code_name() << ": " << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an error with code " << code << ", but the call succeeded";
-  return "";
-}
+using tensord::testing::ExpectError;
 
 std::vector<float> Values(const Tensor& t) {
   client::RawTensor raw = t.FetchRaw();
